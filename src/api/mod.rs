@@ -1,0 +1,85 @@
+//! The HTTP API: routes, shared state and middleware.
+
+pub mod auth;
+mod challenges;
+pub mod error;
+pub mod submissions;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::sync::Notify;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::pipeline::Grader;
+use crate::store::Store;
+use error::{ApiError, ApiResult};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub grader: Grader,
+    pub admin_token_hash: [u8; 32],
+    pub max_upload_bytes: usize,
+    pub wakeup: Arc<Notify>,
+}
+
+pub fn router(state: AppState) -> Router {
+    // Room for the multipart framing and the slug around the largest accepted file.
+    let body_limit = state.max_upload_bytes + 16 * 1024;
+    let api = Router::new()
+        .route("/submissions", post(submissions::create).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/submissions/{id}", get(submissions::get))
+        .route("/submissions/{id}/predictions", get(submissions::predictions))
+        .route("/challenges", get(challenges::list))
+        .route("/challenges/{slug}", get(challenges::detail))
+        .route("/challenges/{slug}/sample.csv", get(challenges::sample))
+        .route("/challenges/{slug}/solution.py", get(challenges::starter));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| req.uri().path().to_owned());
+            let request_id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            tracing::info_span!("request", method = %req.method(), route, request_id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            let body = json!({ "error": { "code": "internal", "message": "the service failed to handle this request; it has been logged" } });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        }))
+}
+
+/// 200 when both the database and the Docker engine answer.
+async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    state.store.ping().await.map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
+    state.grader.sandbox.ping().await.map_err(|e| ApiError::Unavailable(format!("docker engine: {e}")))?;
+    let (queued, running, completed) = state.store.counts().await?;
+    Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}

@@ -1,0 +1,551 @@
+//! The challenge catalogue: manifests (`challenge.toml`), their validation, and the hidden data.
+//!
+//! A challenge is a folder: a manifest, a statement (`README.md`), a starter, public sample data, hidden
+//! train and test files, and a reference solution. Loading checks everything a run will need, so a
+//! broken challenge stops the service at start with the file, the field and the problem, instead of
+//! failing a candidate's submission later.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::{Limits, RawLimits, Slug};
+use crate::grading::metrics::Metric;
+
+/// Name of the manifest file inside a challenge folder.
+pub const MANIFEST: &str = "challenge.toml";
+/// Name the label column gets inside the sandbox, whatever the hidden file calls it.
+pub const SANDBOX_LABEL: &str = "label";
+
+/// A problem with one challenge, precise enough for the hiring team to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {field}: {problem}")]
+pub struct ManifestError {
+    pub file: PathBuf,
+    pub field: String,
+    pub problem: String,
+}
+
+impl ManifestError {
+    fn new(file: &Path, field: impl Into<String>, problem: impl Into<String>) -> Self {
+        ManifestError { file: file.to_owned(), field: field.into(), problem: problem.into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The built-in fit/predict harness.
+    Predict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    title: String,
+    summary: String,
+    runtime: String,
+    kind: Kind,
+    task: Task,
+    hidden_labels_public: bool,
+    interface: RawInterface,
+    limits: RawLimits,
+    data: RawData,
+    grading: RawGrading,
+    reference: RawReference,
+    baseline: Option<RawBaseline>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInterface {
+    entry: String,
+    #[serde(default)]
+    params: toml::Table,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    train: String,
+    test: String,
+    label: String,
+    public_sample: String,
+    public_fraction: f64,
+    split_seed: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrading {
+    metric: String,
+    zero: f64,
+    full: f64,
+    max_gap: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    solution: String,
+    expected_score: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBaseline {
+    solution: String,
+    max_score: f64,
+}
+
+/// How a challenge is graded: the primary metric, the score scale and the overfitting threshold.
+#[derive(Debug, Clone)]
+pub struct Grading {
+    pub metric: Metric,
+    /// Metric value that scores 0.
+    pub zero: f64,
+    /// Metric value that scores 100.
+    pub full: f64,
+    /// A train-minus-test gap (in the metric's better direction) above this flags overfitting.
+    pub max_gap: f64,
+    pub public_fraction: f64,
+    pub split_seed: u64,
+}
+
+impl Grading {
+    /// Linear between `zero` and `full`, clamped to 0–100; works for lower-is-better metrics too,
+    /// where `zero` is the larger value.
+    pub fn score(&self, metric_value: f64) -> f64 {
+        let t = (metric_value - self.zero) / (self.full - self.zero);
+        (t.clamp(0.0, 1.0) * 100.0 * 100.0).round() / 100.0
+    }
+}
+
+/// A validated challenge, ready to grade submissions.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub slug: Slug,
+    pub dir: PathBuf,
+    pub title: String,
+    pub summary: String,
+    pub runtime: String,
+    pub kind: Kind,
+    pub task: Task,
+    pub hidden_labels_public: bool,
+    pub entry: String,
+    pub params: serde_json::Value,
+    pub limits: Limits,
+    pub grading: Grading,
+    pub statement: String,
+    pub starter: String,
+    train: PathBuf,
+    test: PathBuf,
+    pub label: String,
+    pub public_sample: PathBuf,
+    pub reference: (PathBuf, f64),
+    pub baseline: Option<(PathBuf, f64)>,
+}
+
+impl Challenge {
+    /// Loads and validates the challenge in `dir`; the folder name is the slug.
+    pub fn load(dir: &Path, known_runtimes: &BTreeSet<String>) -> Result<Challenge, ManifestError> {
+        let manifest_path = dir.join(MANIFEST);
+        let slug_text = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let slug: Slug =
+            slug_text.parse().map_err(|e: String| ManifestError::new(&manifest_path, "folder name", e))?;
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| ManifestError::new(&manifest_path, "file", format!("cannot read: {e}")))?;
+        let raw: RawManifest = toml::from_str(&text).map_err(|e| {
+            ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
+        })?;
+        Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes)
+    }
+
+    fn from_raw(
+        slug: Slug,
+        dir: &Path,
+        mf: &Path,
+        raw: RawManifest,
+        known_runtimes: &BTreeSet<String>,
+    ) -> Result<Challenge, ManifestError> {
+        let err = |field: &str, problem: String| ManifestError::new(mf, field, problem);
+        if raw.title.trim().is_empty() {
+            return Err(err("title", "must not be empty".into()));
+        }
+        if !known_runtimes.contains(&raw.runtime) {
+            let names: Vec<_> = known_runtimes.iter().cloned().collect();
+            return Err(err("runtime", format!("unknown runtime '{}'; known: {}", raw.runtime, names.join(", "))));
+        }
+        let limits = Limits::new(&raw.limits).map_err(|e| {
+            let (field, problem) = e.split_once(": ").unwrap_or(("limits", &e));
+            err(field, problem.to_owned())
+        })?;
+        let metric: Metric = raw.grading.metric.parse().map_err(|e: String| err("grading.metric", e))?;
+        check_metric_fits_task(metric, raw.task).map_err(|e| err("grading.metric", e))?;
+        let grading = Grading {
+            metric,
+            zero: raw.grading.zero,
+            full: raw.grading.full,
+            max_gap: raw.grading.max_gap,
+            public_fraction: raw.data.public_fraction,
+            split_seed: raw.data.split_seed,
+        };
+        check_grading(&grading).map_err(|(f, p)| err(f, p))?;
+        if raw.interface.entry != "solution.py" {
+            return Err(err("interface.entry", "the predict harness imports 'solution.py'".into()));
+        }
+        let params = serde_json::to_value(&raw.interface.params)
+            .map_err(|e| err("interface.params", e.to_string()))?;
+
+        let file = |field: &str, rel: &str| -> Result<PathBuf, ManifestError> {
+            let path = safe_join(dir, rel).map_err(|p| err(field, p))?;
+            if !path.is_file() {
+                return Err(err(field, format!("file '{rel}' does not exist")));
+            }
+            Ok(path)
+        };
+        let train = file("data.train", &raw.data.train)?;
+        let test = file("data.test", &raw.data.test)?;
+        let public_sample = file("data.public_sample", &raw.data.public_sample)?;
+        let statement_path = file("statement", "README.md")?;
+        let starter_path = file("interface.entry", &raw.interface.entry)?;
+        let reference = (file("reference.solution", &raw.reference.solution)?, raw.reference.expected_score);
+        let baseline = match &raw.baseline {
+            Some(b) => Some((file("baseline.solution", &b.solution)?, b.max_score)),
+            None => None,
+        };
+        let read = |field: &str, p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| err(field, format!("cannot read {}: {e}", p.display())))
+        };
+        let challenge = Challenge {
+            slug,
+            dir: dir.to_owned(),
+            title: raw.title,
+            summary: raw.summary,
+            runtime: raw.runtime,
+            kind: raw.kind,
+            task: raw.task,
+            hidden_labels_public: raw.hidden_labels_public,
+            entry: raw.interface.entry,
+            params,
+            limits,
+            grading,
+            statement: read("statement", &statement_path)?,
+            starter: read("interface.entry", &starter_path)?,
+            train,
+            test,
+            label: raw.data.label,
+            public_sample,
+            reference,
+            baseline,
+        };
+        // Parse the hidden data now: a bad file is the hiring team's problem, found before any candidate.
+        challenge.dataset().map_err(|e| err("data", e))?;
+        Ok(challenge)
+    }
+
+    /// Reads the hidden train and test files.
+    pub fn dataset(&self) -> Result<Dataset, String> {
+        let train = Table::read(&self.train)?;
+        let test = Table::read(&self.test)?;
+        Dataset::new(train, test, &self.label, self.task)
+    }
+}
+
+fn check_metric_fits_task(metric: Metric, task: Task) -> Result<(), String> {
+    use Metric::*;
+    let fits = match task {
+        Task::Classification => matches!(
+            metric,
+            Accuracy | BalancedAccuracy | PrecisionMacro | RecallMacro | F1Macro | RocAuc | LogLoss
+        ),
+        Task::Regression => matches!(metric, Rmse | Mae | R2),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!("metric '{}' does not apply to a {task:?} task", metric.name()))
+    }
+}
+
+fn check_grading(g: &Grading) -> Result<(), (&'static str, String)> {
+    if !g.zero.is_finite() || !g.full.is_finite() || g.zero == g.full {
+        return Err(("grading.zero", "zero and full must be finite and different".into()));
+    }
+    if g.metric.higher_is_better() != (g.full > g.zero) {
+        let want = if g.metric.higher_is_better() { "greater" } else { "smaller" };
+        return Err(("grading.full", format!("for {} full must be {want} than zero", g.metric.name())));
+    }
+    if !(g.max_gap.is_finite() && g.max_gap > 0.0) {
+        return Err(("grading.max_gap", "must be a positive number".into()));
+    }
+    if !(g.public_fraction > 0.0 && g.public_fraction < 1.0) {
+        return Err(("data.public_fraction", "must be strictly between 0 and 1".into()));
+    }
+    Ok(())
+}
+
+/// Joins a manifest's relative path onto the challenge folder, refusing absolute paths and `..`.
+pub fn safe_join(dir: &Path, rel: &str) -> Result<PathBuf, String> {
+    let p = Path::new(rel);
+    if rel.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(format!("'{rel}' must be a relative path inside the challenge folder, without '..'"));
+    }
+    Ok(dir.join(p))
+}
+
+/// A CSV file: a header and rows of text cells, all rows as wide as the header.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn read(path: &Path) -> Result<Table, String> {
+        let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let columns: Vec<String> = reader
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| format!("{}: row {}: {e}", path.display(), i + 1))?;
+            rows.push(record.iter().map(str::to_owned).collect());
+        }
+        if rows.is_empty() {
+            return Err(format!("{}: has no rows", path.display()));
+        }
+        Ok(Table { columns, rows })
+    }
+
+    fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The table without column `idx`, and that column's cells.
+    fn split_column(mut self, idx: usize) -> (Table, Vec<String>) {
+        self.columns.remove(idx);
+        let cells = self.rows.iter_mut().map(|r| r.remove(idx)).collect();
+        (self, cells)
+    }
+
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        // Writing to a Vec cannot fail, and every row has the header's width.
+        w.write_record(&self.columns).expect("in-memory csv");
+        for r in &self.rows {
+            w.write_record(r).expect("in-memory csv");
+        }
+        w.into_inner().expect("in-memory csv")
+    }
+}
+
+/// The hidden data of a challenge, split into what may enter the sandbox and what never does.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Training features and labels, label column renamed to [`SANDBOX_LABEL`].
+    pub train: Table,
+    /// Canonical training labels, in row order.
+    pub train_labels: Vec<String>,
+    /// Test features only: the one test file that enters the sandbox.
+    pub test_features: Table,
+    /// Canonical test labels: never leave the service.
+    pub test_labels: Vec<String>,
+    /// Sorted class labels (classification only); column order of `predict_proba`.
+    pub classes: Vec<String>,
+}
+
+impl Dataset {
+    fn new(train: Table, test: Table, label: &str, task: Task) -> Result<Dataset, String> {
+        let train_idx =
+            train.column_index(label).ok_or_else(|| format!("train file has no label column '{label}'"))?;
+        let test_idx =
+            test.column_index(label).ok_or_else(|| format!("test file has no label column '{label}'"))?;
+        let (train_x, train_raw) = train.split_column(train_idx);
+        let (test_x, test_raw) = test.split_column(test_idx);
+        if train_x.columns != test_x.columns {
+            return Err("train and test files have different feature columns".into());
+        }
+        if train_x.columns.iter().any(|c| c == SANDBOX_LABEL) {
+            return Err(format!("a feature column may not be named '{SANDBOX_LABEL}'"));
+        }
+        let train_labels: Vec<String> = train_raw.iter().map(|l| canonical_label(l)).collect();
+        let test_labels: Vec<String> = test_raw.iter().map(|l| canonical_label(l)).collect();
+        let classes = match task {
+            Task::Classification => {
+                let classes = sorted_classes(&train_labels);
+                let known: BTreeSet<&String> = classes.iter().collect();
+                if let Some(unseen) = test_labels.iter().find(|l| !known.contains(l)) {
+                    return Err(format!("test label '{unseen}' never occurs in the training file"));
+                }
+                if classes.len() < 2 {
+                    return Err("training labels hold fewer than two classes".into());
+                }
+                classes
+            }
+            Task::Regression => {
+                if let Some(bad) = train_labels.iter().chain(&test_labels).find(|l| parse_finite(l).is_none()) {
+                    return Err(format!("regression label '{bad}' is not a finite number"));
+                }
+                Vec::new()
+            }
+        };
+        let mut train_with_label = train_x;
+        train_with_label.columns.push(SANDBOX_LABEL.to_owned());
+        for (row, l) in train_with_label.rows.iter_mut().zip(&train_raw) {
+            row.push(l.clone());
+        }
+        Ok(Dataset { train: train_with_label, train_labels, test_features: test_x, test_labels, classes })
+    }
+}
+
+/// One spelling per label: `1`, `1.0` and ` 1 ` are the same class; other text is kept as it is.
+pub fn canonical_label(raw: &str) -> String {
+    let t = raw.trim();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{}", v as i64),
+        Ok(v) if v.is_finite() => format!("{v}"),
+        _ => t.to_owned(),
+    }
+}
+
+pub fn parse_finite(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Classes in the order numpy's `unique` gives them to the candidate: numeric when every label is a
+/// number, otherwise by text.
+fn sorted_classes(labels: &[String]) -> Vec<String> {
+    let unique: BTreeSet<&String> = labels.iter().collect();
+    let mut classes: Vec<String> = unique.into_iter().cloned().collect();
+    if classes.iter().all(|c| parse_finite(c).is_some()) {
+        classes.sort_by(|a, b| parse_finite(a).partial_cmp(&parse_finite(b)).expect("finite"));
+    }
+    classes
+}
+
+/// Every challenge under the catalogue folder, by slug.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    challenges: BTreeMap<Slug, Challenge>,
+}
+
+impl Catalogue {
+    /// Loads every sub-folder holding a manifest; the first broken challenge stops the load.
+    pub fn load(root: &Path, known_runtimes: &BTreeSet<String>) -> Result<Catalogue, CatalogueError> {
+        let entries = std::fs::read_dir(root).map_err(|e| CatalogueError::Folder(root.to_owned(), e))?;
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(MANIFEST).is_file())
+            .collect();
+        dirs.sort();
+        let mut challenges = BTreeMap::new();
+        for dir in dirs {
+            let c = Challenge::load(&dir, known_runtimes)?;
+            challenges.insert(c.slug.clone(), c);
+        }
+        Ok(Catalogue { challenges })
+    }
+
+    pub fn get(&self, slug: &str) -> Option<&Challenge> {
+        let slug: Slug = slug.parse().ok()?;
+        self.challenges.get(&slug)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Challenge> {
+        self.challenges.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.challenges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.challenges.is_empty()
+    }
+
+    /// The runtimes some challenge needs.
+    pub fn runtimes(&self) -> BTreeSet<String> {
+        self.challenges.values().map(|c| c.runtime.clone()).collect()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("cannot read the challenge folder {0}: {1}")]
+    Folder(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+}
+
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_have_one_spelling() {
+        assert_eq!(canonical_label(" 1 "), "1");
+        assert_eq!(canonical_label("1.0"), "1");
+        assert_eq!(canonical_label("0.5"), "0.5");
+        assert_eq!(canonical_label("benign"), "benign");
+        assert_eq!(canonical_label("nan"), "nan");
+    }
+
+    #[test]
+    fn classes_sort_like_numpy_unique() {
+        let labels: Vec<String> = ["10", "2", "1", "2"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(sorted_classes(&labels), vec!["1", "2", "10"]);
+        let text: Vec<String> = ["b", "a", "b"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(sorted_classes(&text), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn safe_join_refuses_escapes() {
+        let dir = Path::new("/c");
+        assert!(safe_join(dir, "hidden/train.csv").is_ok());
+        for bad in ["/etc/passwd", "../x", "a/../../x", ""] {
+            assert!(safe_join(dir, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn score_is_linear_and_clamped_both_directions() {
+        let mut g = Grading {
+            metric: Metric::Accuracy,
+            zero: 0.5,
+            full: 0.9,
+            max_gap: 0.1,
+            public_fraction: 0.5,
+            split_seed: 1,
+        };
+        assert_eq!(g.score(0.7), 50.0);
+        assert_eq!(g.score(0.2), 0.0);
+        assert_eq!(g.score(1.0), 100.0);
+        g.metric = Metric::Rmse;
+        g.zero = 10.0;
+        g.full = 2.0;
+        assert_eq!(g.score(6.0), 50.0);
+        assert_eq!(g.score(1.0), 100.0);
+    }
+}

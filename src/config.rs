@@ -1,0 +1,163 @@
+//! Command-line flags and environment variables, in one place.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "mlgrade", version, about = "Sandboxed grading of machine-learning coding challenges")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+/// Where the catalogue and the runtime recipes live.
+#[derive(Debug, Clone, Args)]
+pub struct Paths {
+    /// Folder of challenges, one sub-folder each.
+    #[arg(long, env = "MLGRADE_CHALLENGES", default_value = "challenges", global = true)]
+    pub challenges: PathBuf,
+    /// Folder of runtime image recipes.
+    #[arg(long, env = "MLGRADE_RUNTIMES", default_value = "docker/runtimes", global = true)]
+    pub runtimes: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and run the grading workers.
+    Serve(ServeConfig),
+    /// Grade one file once, without a server, and print the result as the API would.
+    Grade {
+        /// The challenge's slug.
+        #[arg(long)]
+        challenge: String,
+        /// The candidate's solution.py.
+        file: PathBuf,
+    },
+    /// Manage runtime images.
+    Runtimes {
+        #[command(subcommand)]
+        action: RuntimesAction,
+    },
+    /// Manage the challenge catalogue.
+    Challenges {
+        #[command(subcommand)]
+        action: ChallengesAction,
+    },
+    /// Measure grading latency, throughput and service memory against bare container runs.
+    Bench(BenchConfig),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimesAction {
+    /// Build runtime images (all of them when no name is given); an image whose recipe is unchanged is kept.
+    Build {
+        names: Vec<String>,
+        /// Build even when an image with the recipe's tag exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChallengesAction {
+    /// Validate manifests and run each reference (and baseline) solution in the sandbox.
+    Check { slugs: Vec<String> },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "MLGRADE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Folder for the database and stored files.
+    #[arg(long, env = "MLGRADE_DATA_DIR", default_value = "./mlgrade-data")]
+    pub data_dir: PathBuf,
+    /// Database URL; a SQLite file in the data folder by default.
+    #[arg(long, env = "MLGRADE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Grading workers; the number of cores by default.
+    #[arg(long, env = "MLGRADE_WORKERS")]
+    pub workers: Option<usize>,
+    /// The admin API token; when unset, one is generated at first start and printed once.
+    #[arg(long, env = "MLGRADE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+    /// Largest accepted source file, in KiB.
+    #[arg(long, env = "MLGRADE_MAX_UPLOAD_KB", default_value_t = 256)]
+    pub max_upload_kb: usize,
+    /// Seconds a claimed job stays owned without a heartbeat before another worker may take it.
+    #[arg(long, env = "MLGRADE_LEASE_SECONDS", default_value_t = 30)]
+    pub lease_seconds: u64,
+}
+
+impl ServeConfig {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("mlgrade.db").display()))
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchConfig {
+    /// Challenge to grade (its reference solution is not used: a trivial majority-class file is).
+    #[arg(long, default_value = "decision-tree-from-scratch")]
+    pub challenge: String,
+    /// Interleaved latency rounds.
+    #[arg(long, default_value_t = 10)]
+    pub rounds: usize,
+    /// Submissions in the throughput run.
+    #[arg(long, default_value_t = 50)]
+    pub jobs: usize,
+    /// Submissions queued for the memory figure.
+    #[arg(long, default_value_t = 1000)]
+    pub queued: usize,
+}
+
+/// A value that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() < 16 {
+            return Err("the admin token must be at least 16 characters".into());
+        }
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s: Secret = "0123456789abcdef-secret".parse().unwrap();
+        assert!(!format!("{s:?}").contains("secret"));
+        assert!("short".parse::<Secret>().is_err());
+    }
+}

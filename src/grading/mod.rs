@@ -1,0 +1,380 @@
+//! Turns a finished sandbox run into a verdict, metrics, a score and an overfitting check.
+//!
+//! Everything here runs in the service, on predictions the harness reported; the hidden test labels
+//! are only ever read on this side of the sandbox.
+
+pub mod metrics;
+mod split;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::challenge::{canonical_label, parse_finite, Challenge, Dataset, Task};
+use crate::sandbox::RunOutcome;
+use metrics::Metric;
+pub use split::public_private_split;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Accepted,
+    WrongOutput,
+    RuntimeError,
+    TimeLimitExceeded,
+    MemoryLimitExceeded,
+    InternalError,
+}
+
+impl Verdict {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::WrongOutput => "wrong_output",
+            Verdict::RuntimeError => "runtime_error",
+            Verdict::TimeLimitExceeded => "time_limit_exceeded",
+            Verdict::MemoryLimitExceeded => "memory_limit_exceeded",
+            Verdict::InternalError => "internal_error",
+        }
+    }
+}
+
+/// The train-versus-test comparison on the primary metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overfitting {
+    pub metric: String,
+    pub train_metric: f64,
+    pub test_metric: f64,
+    /// How much better the model does on rows it trained on, in the metric's better direction.
+    pub gap: f64,
+    pub threshold: f64,
+    pub flagged: bool,
+    pub explanation: String,
+}
+
+/// The graded result of one run, stored as it is and returned by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    /// 0–100 from the primary metric on the private part; only for accepted runs.
+    pub score: Option<f64>,
+    /// Metrics on the private part of the hidden test rows.
+    pub metrics: BTreeMap<String, f64>,
+    /// Metrics on the public part.
+    pub public: BTreeMap<String, f64>,
+    pub overfitting: Option<Overfitting>,
+    /// Why the verdict is what it is, in words, when that is not obvious.
+    pub message: Option<String>,
+}
+
+impl Report {
+    pub fn failed(verdict: Verdict, message: impl Into<String>) -> Report {
+        Report {
+            verdict,
+            score: None,
+            metrics: BTreeMap::new(),
+            public: BTreeMap::new(),
+            overfitting: None,
+            message: Some(message.into()),
+        }
+    }
+}
+
+/// What the harness reports on its channel.
+#[derive(Debug, Deserialize)]
+struct HarnessOutput {
+    test: Vec<Value>,
+    train: Vec<Value>,
+    test_proba: Option<Vec<Vec<Value>>>,
+    train_proba: Option<Vec<Vec<Value>>>,
+}
+
+/// The graded report and the test predictions as CSV (when the run produced usable predictions).
+pub struct Graded {
+    pub report: Report,
+    pub predictions_csv: Option<String>,
+}
+
+/// Grades a finished run against the hidden data.
+pub fn grade(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Graded {
+    match grade_run(challenge, data, outcome) {
+        Ok(graded) => graded,
+        Err(report) => Graded { report, predictions_csv: None },
+    }
+}
+
+fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Result<Graded, Report> {
+    check_exit(challenge, outcome)?;
+    let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
+    if outcome.result_overflow {
+        return Err(wrong(format!("the harness output passed {} bytes", crate::sandbox::RESULT_CAP)));
+    }
+    if outcome.result.iter().all(u8::is_ascii_whitespace) {
+        return Err(wrong("no predictions came back: the program ended before the harness could report them".into()));
+    }
+    let out: HarnessOutput = serde_json::from_slice(&outcome.result)
+        .map_err(|e| wrong(format!("the harness output could not be read: {e}")))?;
+    let test = Predictions::parse(challenge, data, &out.test, out.test_proba.as_deref(), "test")?;
+    let train = Predictions::parse(challenge, data, &out.train, out.train_proba.as_deref(), "training")?;
+    if challenge.grading.metric.needs_probabilities() && test.proba.is_none() {
+        return Err(wrong(format!(
+            "the metric {} needs class probabilities: define Model.predict_proba",
+            challenge.grading.metric.name()
+        )));
+    }
+
+    let (public_idx, private_idx) =
+        public_private_split(data.test_labels.len(), challenge.grading.public_fraction, challenge.grading.split_seed);
+    let truth = Truth::of(challenge, data, &data.test_labels)?;
+    let metrics = evaluate(challenge, &truth.subset(&private_idx), &test.subset(&private_idx));
+    let public = evaluate(challenge, &truth.subset(&public_idx), &test.subset(&public_idx));
+    let primary = challenge.grading.metric;
+    let test_value = *metrics.get(primary.name()).ok_or_else(|| {
+        Report::failed(Verdict::InternalError, format!("{} is undefined on the private rows", primary.name()))
+    })?;
+    let train_truth = Truth::of(challenge, data, &data.train_labels)?;
+    let train_metrics = evaluate(challenge, &train_truth, &train);
+    let overfitting = train_metrics.get(primary.name()).map(|&train_value| overfitting(challenge, train_value, test_value));
+
+    Ok(Graded {
+        report: Report {
+            verdict: Verdict::Accepted,
+            score: Some(challenge.grading.score(test_value)),
+            metrics,
+            public,
+            overfitting,
+            message: None,
+        },
+        predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
+    })
+}
+
+/// Verdicts that follow from how the process ended, before any output is read.
+fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
+    if outcome.timed_out {
+        return Err(Report::failed(
+            Verdict::TimeLimitExceeded,
+            format!("stopped after the {} s wall-clock limit", challenge.limits.time_seconds),
+        ));
+    }
+    if outcome.oom_killed {
+        return Err(Report::failed(
+            Verdict::MemoryLimitExceeded,
+            format!("killed for passing the {} MB memory limit", challenge.limits.memory_mb),
+        ));
+    }
+    match outcome.exit_code {
+        0 => Ok(()),
+        code if code > 128 => Err(Report::failed(
+            Verdict::RuntimeError,
+            format!("killed by signal {} (exit code {code}); see the log", code - 128),
+        )),
+        code => Err(Report::failed(Verdict::RuntimeError, format!("exited with code {code}; see the log"))),
+    }
+}
+
+fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Overfitting {
+    let metric = challenge.grading.metric;
+    let gap = if metric.higher_is_better() { train_value - test_value } else { test_value - train_value };
+    let threshold = challenge.grading.max_gap;
+    let flagged = gap > threshold;
+    let explanation = if flagged {
+        format!(
+            "{} is {gap:.3} better on the training rows than on the hidden test rows, more than the {threshold} allowed: the model memorises rather than generalises",
+            metric.name()
+        )
+    } else {
+        format!("{} on the training rows is within {threshold} of the hidden test rows", metric.name())
+    };
+    Overfitting {
+        metric: metric.name().to_owned(),
+        train_metric: train_value,
+        test_metric: test_value,
+        gap,
+        threshold,
+        flagged,
+        explanation,
+    }
+}
+
+/// Predictions of one set of rows, checked and converted for the metrics.
+struct Predictions {
+    /// Canonical text of each prediction, for the CSV.
+    text: Vec<String>,
+    classes: Vec<usize>,
+    values: Vec<f64>,
+    proba: Option<Vec<Vec<f64>>>,
+}
+
+impl Predictions {
+    fn parse(
+        challenge: &Challenge,
+        data: &Dataset,
+        raw: &[Value],
+        proba: Option<&[Vec<Value>]>,
+        which: &str,
+    ) -> Result<Predictions, Report> {
+        let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
+        let expected = if which == "test" { data.test_labels.len() } else { data.train_labels.len() };
+        if raw.len() != expected {
+            return Err(wrong(format!("predict returned {} values for {expected} {which} rows", raw.len())));
+        }
+        let text: Vec<String> = raw.iter().map(value_text).collect();
+        let mut p = Predictions { text, classes: Vec::new(), values: Vec::new(), proba: None };
+        match challenge.task {
+            Task::Classification => {
+                for (i, t) in p.text.iter().enumerate() {
+                    let idx = data.classes.iter().position(|c| c == t).ok_or_else(|| {
+                        wrong(format!(
+                            "{which} prediction {i} is '{t}', which is not one of the labels {:?}",
+                            data.classes
+                        ))
+                    })?;
+                    p.classes.push(idx);
+                }
+                if let Some(rows) = proba {
+                    p.proba = Some(parse_proba(rows, expected, data.classes.len(), which).map_err(wrong)?);
+                }
+            }
+            Task::Regression => {
+                for (i, t) in p.text.iter().enumerate() {
+                    let v = parse_finite(t)
+                        .ok_or_else(|| wrong(format!("{which} prediction {i} is '{t}', not a finite number")))?;
+                    p.values.push(v);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn subset(&self, idx: &[usize]) -> Predictions {
+        Predictions {
+            text: idx.iter().map(|&i| self.text[i].clone()).collect(),
+            classes: if self.classes.is_empty() { vec![] } else { idx.iter().map(|&i| self.classes[i]).collect() },
+            values: if self.values.is_empty() { vec![] } else { idx.iter().map(|&i| self.values[i]).collect() },
+            proba: self.proba.as_ref().map(|p| idx.iter().map(|&i| p[i].clone()).collect()),
+        }
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => canonical_label(s),
+        Value::Number(n) => canonical_label(&n.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Checks `predict_proba` output: one row per sample, one column per class, finite values in [0, 1]
+/// that sum to 1.
+fn parse_proba(rows: &[Vec<Value>], n: usize, k: usize, which: &str) -> Result<Vec<Vec<f64>>, String> {
+    if rows.len() != n {
+        return Err(format!("predict_proba returned {} rows for {n} {which} rows", rows.len()));
+    }
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if row.len() != k {
+                return Err(format!("predict_proba row {i} has {} columns for {k} classes", row.len()));
+            }
+            let probs: Option<Vec<f64>> = row.iter().map(|v| v.as_f64().filter(|p| (0.0..=1.0).contains(p))).collect();
+            let probs = probs.ok_or_else(|| format!("predict_proba row {i} holds a value outside [0, 1]"))?;
+            let sum: f64 = probs.iter().sum();
+            if (sum - 1.0).abs() > 1e-6 {
+                return Err(format!("predict_proba row {i} sums to {sum}, not 1"));
+            }
+            Ok(probs)
+        })
+        .collect()
+}
+
+/// The hidden answers, converted like the predictions.
+struct Truth {
+    classes: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl Truth {
+    fn of(challenge: &Challenge, data: &Dataset, labels: &[String]) -> Result<Truth, Report> {
+        let internal = |m: String| Report::failed(Verdict::InternalError, m);
+        match challenge.task {
+            Task::Classification => {
+                let classes = labels
+                    .iter()
+                    .map(|l| data.classes.iter().position(|c| c == l))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| internal("a hidden label is outside the class list".into()))?;
+                Ok(Truth { classes, values: vec![] })
+            }
+            Task::Regression => {
+                let values = labels
+                    .iter()
+                    .map(|l| parse_finite(l))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| internal("a hidden regression label is not a number".into()))?;
+                Ok(Truth { classes: vec![], values })
+            }
+        }
+    }
+
+    fn subset(&self, idx: &[usize]) -> Truth {
+        Truth {
+            classes: if self.classes.is_empty() { vec![] } else { idx.iter().map(|&i| self.classes[i]).collect() },
+            values: if self.values.is_empty() { vec![] } else { idx.iter().map(|&i| self.values[i]).collect() },
+        }
+    }
+}
+
+/// Every metric that applies to the task; probability metrics only when probabilities came back, and
+/// a metric that is undefined on these rows (say ROC AUC with one class present) is left out.
+fn evaluate(challenge: &Challenge, truth: &Truth, pred: &Predictions) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    let mut put = |m: Metric, v: Option<f64>| {
+        if let Some(v) = v.filter(|v| v.is_finite()) {
+            out.insert(m.name().to_owned(), v);
+        }
+    };
+    match challenge.task {
+        Task::Classification => {
+            let (t, p) = (&truth.classes, &pred.classes);
+            put(Metric::Accuracy, Some(metrics::accuracy(t, p)));
+            put(Metric::BalancedAccuracy, Some(metrics::balanced_accuracy(t, p)));
+            put(Metric::PrecisionMacro, Some(metrics::precision_macro(t, p)));
+            put(Metric::RecallMacro, Some(metrics::recall_macro(t, p)));
+            put(Metric::F1Macro, Some(metrics::f1_macro(t, p)));
+            if let Some(proba) = &pred.proba {
+                put(Metric::RocAuc, metrics::roc_auc(t, proba));
+                put(Metric::LogLoss, metrics::log_loss(t, proba));
+            }
+        }
+        Task::Regression => {
+            let (t, p) = (&truth.values, &pred.values);
+            put(Metric::Rmse, Some(metrics::rmse(t, p)));
+            put(Metric::Mae, Some(metrics::mae(t, p)));
+            put(Metric::R2, Some(metrics::r2(t, p)));
+        }
+    }
+    out
+}
+
+/// The test predictions as CSV: row number, which part of the split it belongs to, the prediction and,
+/// when given, one probability column per class.
+fn predictions_csv(data: &Dataset, test: &Predictions, public_idx: &[usize]) -> String {
+    let public: std::collections::HashSet<usize> = public_idx.iter().copied().collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["row".to_owned(), "part".to_owned(), "prediction".to_owned()];
+    if test.proba.is_some() {
+        header.extend(data.classes.iter().map(|c| format!("proba_{c}")));
+    }
+    w.write_record(&header).expect("in-memory csv");
+    for (i, t) in test.text.iter().enumerate() {
+        let part = if public.contains(&i) { "public" } else { "private" };
+        let mut rec = vec![i.to_string(), part.to_owned(), t.clone()];
+        if let Some(p) = &test.proba {
+            rec.extend(p[i].iter().map(|v| v.to_string()));
+        }
+        w.write_record(&rec).expect("in-memory csv");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory csv")).expect("csv of utf-8 text")
+}

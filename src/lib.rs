@@ -1,0 +1,15 @@
+//! mlgrade: sandboxed grading of machine-learning coding challenges.
+
+pub mod api;
+pub mod bench;
+pub mod challenge;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod grading;
+pub mod pipeline;
+pub mod runtime;
+pub mod sandbox;
+pub mod startup;
+pub mod store;
+pub mod worker;

@@ -1,0 +1,46 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use mlgrade::config::{ChallengesAction, Cli, Command, RuntimesAction};
+use mlgrade::{bench, cli, startup::Application};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Cli::parse();
+    match args.command {
+        Command::Serve(config) => {
+            let app = Application::build(&config, &args.paths).await?;
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Grade { challenge, file } => cli::grade(&args.paths, &challenge, &file).await,
+        Command::Runtimes { action: RuntimesAction::Build { names, force } } => {
+            cli::build_runtimes(&args.paths, &names, force).await
+        }
+        Command::Challenges { action: ChallengesAction::Check { slugs } } => cli::check_challenges(&args.paths, &slugs).await,
+        Command::Bench(config) => bench::run(&args.paths, &config).await,
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,108 @@
+"""Runs in the sandbox next to the candidate's code: trains their Model and reports predictions.
+
+The service grades nothing here. This file only turns the candidate's Model into predictions on the
+training rows and the (unlabelled) test rows; every metric is computed outside the container.
+
+Channels: the candidate's prints go to stderr, which the service keeps as the log. stdout is kept for
+one JSON document this harness writes after the candidate's code has returned.
+"""
+import csv
+import json
+import math
+import os
+import sys
+import traceback
+
+
+def take_result_channel():
+    """Moves fd 1 aside for the harness and points the candidate's stdout at the log."""
+    result_fd = os.dup(1)  # not inheritable: child processes of the candidate never see it
+    os.dup2(2, 1)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    return os.fdopen(result_fd, "w")
+
+
+def read_table(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def parse_labels(cells):
+    """Integer labels when every cell is an integer, else floats, else the text."""
+    for cast in (int, float):
+        try:
+            return [cast(c) for c in cells]
+        except ValueError:
+            pass
+    return cells
+
+
+def json_value(v):
+    """A prediction as JSON: non-finite floats become text so they are reported, not lost."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if isinstance(v, (bool, int, float, str)):
+        return v
+    return repr(v)
+
+
+def as_list(predictions, numpy):
+    arr = numpy.asarray(predictions)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"predict must return a 1-D array; got shape {arr.shape}")
+    return [json_value(v) for v in arr.tolist()]
+
+
+def as_matrix(proba, numpy):
+    arr = numpy.asarray(proba, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"predict_proba must return a 2-D array; got shape {arr.shape}")
+    return [[json_value(v) for v in row] for row in arr.tolist()]
+
+
+def main():
+    result = take_result_channel()
+    with open("job.json") as f:
+        job = json.load(f)
+
+    import numpy
+
+    header, rows = read_table("train.csv")
+    label_at = header.index("label")
+    x_train = numpy.array([[float(c) for i, c in enumerate(r) if i != label_at] for r in rows], dtype=float)
+    y_train = numpy.array(parse_labels([r[label_at] for r in rows]))
+    _, test_rows = read_table("test.csv")
+    x_test = numpy.array([[float(c) for c in r] for r in test_rows], dtype=float)
+
+    try:
+        import solution
+    except Exception:
+        traceback.print_exc()
+        print("mlgrade: solution.py could not be imported", file=sys.stderr)
+        sys.exit(1)
+    model_class = getattr(solution, "Model", None)
+    if not isinstance(model_class, type):
+        print("mlgrade: solution.py must define a class named Model", file=sys.stderr)
+        sys.exit(1)
+
+    model = model_class(**job["params"])
+    model.fit(x_train.copy(), y_train.copy())
+    out = {
+        "test": as_list(model.predict(x_test.copy()), numpy),
+        "train": as_list(model.predict(x_train.copy()), numpy),
+    }
+    if job.get("probabilities") and callable(getattr(model, "predict_proba", None)):
+        out["test_proba"] = as_matrix(model.predict_proba(x_test.copy()), numpy)
+        out["train_proba"] = as_matrix(model.predict_proba(x_train.copy()), numpy)
+    sys.stdout.flush()
+    json.dump(out, result)
+    result.flush()
+
+
+if __name__ == "__main__":
+    main()

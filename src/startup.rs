@@ -1,0 +1,146 @@
+//! Building the service: catalogue, runtime images, database, token, listener; then serving and
+//! running the workers until a shutdown future resolves.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, auth, AppState};
+use crate::challenge::Catalogue;
+use crate::config::{Paths, ServeConfig};
+use crate::pipeline::Grader;
+use crate::runtime::{self, Runtimes};
+use crate::sandbox::Sandbox;
+use crate::store::Store;
+use crate::worker::{self, WorkerContext};
+
+/// Settings key of the generated admin token's hash.
+const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+    workers: usize,
+    lease: Duration,
+}
+
+/// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
+pub async fn grader(paths: &Paths) -> anyhow::Result<Grader> {
+    let runtimes = Runtimes::load(&paths.runtimes)?;
+    let catalogue = Catalogue::load(&paths.challenges, &runtimes.names())?;
+    let sandbox = Sandbox::connect().await?;
+    sandbox.ping().await.context("the Docker engine does not answer")?;
+    Ok(Grader { sandbox, runtimes: Arc::new(runtimes), catalogue: Arc::new(catalogue) })
+}
+
+/// Builds every runtime image some challenge needs and that is missing.
+pub async fn ensure_runtimes(grader: &Grader) -> anyhow::Result<()> {
+    for name in grader.catalogue.runtimes() {
+        let rt = grader.runtimes.get(&name).with_context(|| format!("runtime '{name}' has no recipe"))?;
+        runtime::ensure(&grader.sandbox, rt).await?;
+    }
+    Ok(())
+}
+
+impl Application {
+    pub async fn build(config: &ServeConfig, paths: &Paths) -> anyhow::Result<Application> {
+        tokio::fs::create_dir_all(&config.data_dir)
+            .await
+            .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+        let grader = grader(paths).await?;
+        tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
+        ensure_runtimes(&grader).await?;
+        let store = Store::open(&config.database_url(), &config.data_dir).await?;
+        let admin_token_hash = admin_token_hash(config, &store).await?;
+        let removed = worker::remove_orphans(&grader.sandbox, &store).await?;
+        if removed > 0 {
+            tracing::warn!(removed, "removed sandbox containers left by an earlier run");
+        }
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            store,
+            grader,
+            admin_token_hash,
+            max_upload_bytes: config.max_upload_kb * 1024,
+            wakeup: Arc::new(Notify::new()),
+        };
+        Ok(Application {
+            listener,
+            port,
+            state,
+            workers: config.workers(),
+            lease: Duration::from_secs(config.lease_seconds.max(1)),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves and runs the workers until `shutdown` resolves, then stops claiming jobs and returns once
+    /// in-flight requests are answered.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let ctx = WorkerContext {
+            store: self.state.store.clone(),
+            grader: self.state.grader.clone(),
+            lease: self.lease,
+            wakeup: self.state.wakeup.clone(),
+            shutdown: stop.clone(),
+        };
+        let mut workers = Vec::new();
+        for i in 0..self.workers {
+            workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", worker_prefix()))));
+        }
+        tracing::info!(port = self.port, workers = self.workers, "serving");
+        let stop_server = stop.clone();
+        axum::serve(self.listener, api::router(self.state))
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_server.cancel();
+            })
+            .await
+            .context("serving HTTP")?;
+        stop.cancel();
+        for w in workers {
+            let _ = w.await;
+        }
+        Ok(())
+    }
+}
+
+/// Worker names are unique per process start, so a restarted service never mistakes an old claim for
+/// its own.
+fn worker_prefix() -> String {
+    format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// The admin token's hash: from the configuration, or from the database, or generated now and printed
+/// this one time.
+async fn admin_token_hash(config: &ServeConfig, store: &Store) -> anyhow::Result<[u8; 32]> {
+    if let Some(token) = &config.admin_token {
+        return Ok(auth::token_hash(token.expose()));
+    }
+    if let Some(stored) = store.setting(ADMIN_TOKEN_KEY).await? {
+        let bytes = hex::decode(stored).context("stored admin token hash")?;
+        return bytes.try_into().map_err(|_| anyhow::anyhow!("stored admin token hash has the wrong length"));
+    }
+    let token = auth::generate_token();
+    let hash = auth::token_hash(&token);
+    if store.insert_setting(ADMIN_TOKEN_KEY, &hex::encode(hash)).await? {
+        println!("admin token (shown once; set MLGRADE_ADMIN_TOKEN to choose your own): {token}");
+        Ok(hash)
+    } else {
+        // Another process stored one first; use that.
+        Box::pin(admin_token_hash(config, store)).await
+    }
+}

@@ -1,0 +1,319 @@
+//! Persistence and the job queue, in SQLite through sqlx.
+//!
+//! The SQL stays portable except for the claim, the one place the dialects differ: on SQLite it is a
+//! single `UPDATE … RETURNING` inside an immediate transaction, so two workers never take one job.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::domain::{Slug, SubmissionId};
+use crate::grading::Report;
+
+/// A claimed job: which submission, and which attempt of it this worker owns.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub id: SubmissionId,
+    pub challenge: String,
+    pub file_sha256: String,
+    pub attempt: i64,
+    pub worker: String,
+}
+
+/// What a worker writes when a job completes.
+pub struct NewResult<'a> {
+    pub report: &'a Report,
+    pub log: &'a str,
+    pub predictions: Option<&'a str>,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Queued,
+    Running,
+    Completed,
+}
+
+/// A submission as the API shows it.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub id: SubmissionId,
+    pub challenge: String,
+    pub status: Status,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub result: Option<StoredResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    pub report: Report,
+    pub log: String,
+    pub duration_ms: i64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    files_dir: PathBuf,
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies the migrations.
+    pub async fn open(database_url: &str, data_dir: &Path) -> anyhow::Result<Store> {
+        let options = SqliteConnectOptions::from_str(database_url)
+            .with_context(|| "parsing the database URL".to_string())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .context("opening the database")?;
+        sqlx::migrate!("./migrations").run(&pool).await.context("applying database migrations")?;
+        let files_dir = data_dir.join("files");
+        tokio::fs::create_dir_all(&files_dir)
+            .await
+            .with_context(|| format!("creating {}", files_dir.display()))?;
+        Ok(Store { pool, files_dir })
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Stores the file under its SHA-256 and queues a submission for it. The file is on disk before the
+    /// row exists, so a queued job always finds its source.
+    pub async fn create_submission(&self, challenge: &Slug, file_name: &str, bytes: &[u8]) -> anyhow::Result<SubmissionId> {
+        let sha = hex::encode(Sha256::digest(bytes));
+        self.write_file(&sha, bytes).await?;
+        let id = SubmissionId::new();
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+            .bind(&sha)
+            .bind(bytes.len() as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO submissions (id, challenge, file_sha256, file_name, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+        )
+        .bind(id.to_string())
+        .bind(challenge.as_str())
+        .bind(&sha)
+        .bind(file_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn write_file(&self, sha: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.files_dir.join(sha);
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(());
+        }
+        let dir = self.files_dir.clone();
+        let bytes = bytes.to_vec();
+        // Write to a temporary file and rename: a crash never leaves a half-written file under its hash.
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            use std::io::Write;
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+            tmp.write_all(&bytes)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(path)?;
+            Ok(())
+        })
+        .await??;
+        Ok(())
+    }
+
+    pub async fn read_file(&self, sha: &str) -> anyhow::Result<Vec<u8>> {
+        let path = self.files_dir.join(sha);
+        tokio::fs::read(&path).await.with_context(|| format!("reading stored file {sha}"))
+    }
+
+    /// Takes the oldest queued job, or a running one whose lease has run out, for `worker`.
+    pub async fn claim(&self, worker: &str, lease: Duration) -> anyhow::Result<Option<Claim>> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "UPDATE submissions
+                SET status = 'running', worker_id = ?1, attempts = attempts + 1,
+                    lease_expires_at = ?2, started_at = ?3
+              WHERE id = (SELECT id FROM submissions
+                           WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?3)
+                           ORDER BY created_at, id LIMIT 1)
+          RETURNING id, challenge, file_sha256, attempts",
+        )
+        .bind(worker)
+        .bind(now + lease.as_millis() as i64)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.get("id");
+        Ok(Some(Claim {
+            id: id.parse().context("stored submission id")?,
+            challenge: row.get("challenge"),
+            file_sha256: row.get("file_sha256"),
+            attempt: row.get("attempts"),
+            worker: worker.to_owned(),
+        }))
+    }
+
+    /// Extends the lease; false when the job is no longer this worker's (its lease ran out and another
+    /// worker took it), in which case the caller must stop the run.
+    pub async fn heartbeat(&self, claim: &Claim, lease: Duration) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE submissions SET lease_expires_at = ?
+              WHERE id = ? AND worker_id = ? AND attempts = ? AND status = 'running'",
+        )
+        .bind(now_ms() + lease.as_millis() as i64)
+        .bind(claim.id.to_string())
+        .bind(&claim.worker)
+        .bind(claim.attempt)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Writes the result and marks the job completed in one transaction, only if this claim still owns
+    /// the job. Returns false (and writes nothing) otherwise, so a job is never completed twice.
+    pub async fn complete(&self, claim: &Claim, result: NewResult<'_>) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let owned = sqlx::query(
+            "UPDATE submissions SET status = 'completed', completed_at = ?, lease_expires_at = NULL
+              WHERE id = ? AND worker_id = ? AND attempts = ? AND status = 'running'",
+        )
+        .bind(now)
+        .bind(claim.id.to_string())
+        .bind(&claim.worker)
+        .bind(claim.attempt)
+        .execute(&mut *tx)
+        .await?;
+        if owned.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO results (submission_id, verdict, score, report, log, predictions, duration_ms, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(claim.id.to_string())
+        .bind(result.report.verdict.as_str())
+        .bind(result.report.score)
+        .bind(serde_json::to_string(result.report)?)
+        .bind(result.log)
+        .bind(result.predictions)
+        .bind(result.duration_ms)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn submission(&self, id: SubmissionId) -> anyhow::Result<Option<Submission>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.challenge, s.status, s.attempts, s.created_at, r.report, r.log, r.duration_ms
+               FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
+              WHERE s.id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let status = match row.get::<String, _>("status").as_str() {
+            "queued" => Status::Queued,
+            "running" => Status::Running,
+            _ => Status::Completed,
+        };
+        let result = match row.get::<Option<String>, _>("report") {
+            Some(report) => Some(StoredResult {
+                report: serde_json::from_str(&report).context("stored report")?,
+                log: row.get("log"),
+                duration_ms: row.get("duration_ms"),
+            }),
+            None => None,
+        };
+        Ok(Some(Submission {
+            id,
+            challenge: row.get("challenge"),
+            status,
+            attempts: row.get("attempts"),
+            created_at: row.get("created_at"),
+            result,
+        }))
+    }
+
+    /// The stored predictions CSV: `None` when the submission does not exist, `Some(None)` when it has
+    /// no predictions (not graded yet, or the run produced none).
+    pub async fn predictions(&self, id: SubmissionId) -> anyhow::Result<Option<Option<String>>> {
+        let row = sqlx::query(
+            "SELECT r.predictions FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get::<Option<String>, _>("predictions")))
+    }
+
+    /// Whether the claim `(id, attempt)` is still alive: running and within its lease.
+    pub async fn claim_is_live(&self, id: &str, attempt: i64) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM submissions WHERE id = ? AND attempts = ? AND status = 'running' AND lease_expires_at >= ?",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Counts of submissions by status: queued, running, completed.
+    pub async fn counts(&self) -> anyhow::Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(status = 'queued'), 0) AS q, COALESCE(SUM(status = 'running'), 0) AS r,
+                    COALESCE(SUM(status = 'completed'), 0) AS c FROM submissions",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get("q"), row.get("r"), row.get("c")))
+    }
+
+    pub async fn setting(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.get("value")))
+    }
+
+    /// Stores a setting unless one exists; returns whether it was stored.
+    pub async fn insert_setting(&self, key: &str, value: &str) -> anyhow::Result<bool> {
+        let done = sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,153 @@
+//! Queue workers: claim a job, grade it while keeping its lease alive, complete it atomically.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tracing::Instrument;
+use tokio_util::sync::CancellationToken;
+
+use crate::grading::{Report, Verdict};
+use crate::pipeline::{Grader, Outcome};
+use crate::sandbox::{Sandbox, MANAGED_LABEL};
+use crate::store::{Claim, NewResult, Store};
+
+/// Label naming the submission a container runs for.
+pub const JOB_LABEL: &str = "mlgrade.job";
+/// Label naming the attempt of that submission.
+pub const ATTEMPT_LABEL: &str = "mlgrade.attempt";
+/// A job claimed this many times without completing is given up with `internal_error`: something in
+/// the service fails on it every time, and retrying forever would block the queue.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub store: Store,
+    pub grader: Grader,
+    pub lease: Duration,
+    /// Poked when a submission is queued, so idle workers start at once.
+    pub wakeup: Arc<Notify>,
+    pub shutdown: CancellationToken,
+}
+
+/// Runs one worker until shutdown.
+pub async fn run(ctx: WorkerContext, name: String) {
+    let idle_poll = (ctx.lease / 3).min(Duration::from_secs(2));
+    while !ctx.shutdown.is_cancelled() {
+        match ctx.store.claim(&name, ctx.lease).await {
+            Ok(Some(claim)) => {
+                let span = tracing::info_span!("job", submission = %claim.id, attempt = claim.attempt, worker = %name);
+                process(&ctx, claim).instrument(span).await
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = ctx.wakeup.notified() => {}
+                    _ = tokio::time::sleep(idle_poll) => {}
+                    _ = ctx.shutdown.cancelled() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(worker = %name, error = %format!("{e:#}"), "claiming a job failed");
+                tokio::time::sleep(idle_poll).await;
+            }
+        }
+    }
+}
+
+async fn process(ctx: &WorkerContext, claim: Claim) {
+    tracing::info!(challenge = %claim.challenge, "grading");
+    if claim.attempt > MAX_ATTEMPTS {
+        let report = Report::failed(
+            Verdict::InternalError,
+            format!("the service failed to grade this submission {MAX_ATTEMPTS} times; see the service log"),
+        );
+        finish(ctx, &claim, &report, "", None, 0).await;
+        return;
+    }
+    let mut heartbeat = tokio::time::interval(ctx.lease / 3);
+    heartbeat.tick().await;
+    let grading = grade(ctx, &claim);
+    tokio::pin!(grading);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut grading => break outcome,
+            _ = heartbeat.tick() => match ctx.store.heartbeat(&claim, ctx.lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!("lease lost to another worker; abandoning this run");
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "heartbeat failed; retrying"),
+            },
+            _ = ctx.shutdown.cancelled() => {
+                // Dropping the run removes its container; the job is claimed again after the lease.
+                tracing::info!("shutting down; the job will run again after restart");
+                return;
+            }
+        }
+    };
+    match outcome {
+        Ok(o) => {
+            let csv = o.graded.predictions_csv.as_deref();
+            finish(ctx, &claim, &o.graded.report, &o.log, csv, o.duration.as_millis() as i64).await;
+        }
+        Err(e) => {
+            // The service's own fault: leave the job to be claimed again when its lease runs out, up to
+            // MAX_ATTEMPTS, rather than blaming the candidate.
+            tracing::error!(error = %format!("{e:#}"), "grading failed inside the service");
+        }
+    }
+}
+
+async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
+    let challenge = ctx
+        .grader
+        .catalogue
+        .get(&claim.challenge)
+        .ok_or_else(|| anyhow::anyhow!("challenge '{}' is not in the catalogue", claim.challenge))?;
+    let source = ctx.store.read_file(&claim.file_sha256).await?;
+    let labels = HashMap::from([
+        (JOB_LABEL.to_owned(), claim.id.to_string()),
+        (ATTEMPT_LABEL.to_owned(), claim.attempt.to_string()),
+    ]);
+    ctx.grader.grade(challenge, &source, labels).await
+}
+
+async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) {
+    let result = NewResult { report, log, predictions, duration_ms: ms };
+    match ctx.store.complete(claim, result).await {
+        Ok(true) => tracing::info!(verdict = report.verdict.as_str(), score = ?report.score, "completed"),
+        Ok(false) => tracing::warn!("job was taken over by another worker; result discarded"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "storing the result failed; the job will run again"),
+    }
+}
+
+/// Removes every container this service labelled that no live job owns: leftovers of a crash.
+pub async fn remove_orphans(sandbox: &Sandbox, store: &Store) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    for (id, labels) in sandbox.labelled_containers().await? {
+        let live = match (labels.get(JOB_LABEL), labels.get(ATTEMPT_LABEL)) {
+            (Some(job), Some(attempt)) => {
+                store.claim_is_live(job, attempt.parse().unwrap_or(-1)).await?
+            }
+            // Runs of the `grade` command carry no job; they belong to a process, not to the queue.
+            _ => labels.get(MANAGED_LABEL).is_some() && labels.contains_key(CLI_PID_LABEL) && cli_alive(&labels),
+        };
+        if !live {
+            sandbox.remove(&id).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Label on runs started by the `grade` command: the process id that owns them.
+pub const CLI_PID_LABEL: &str = "mlgrade.cli-pid";
+
+fn cli_alive(labels: &HashMap<String, String>) -> bool {
+    labels
+        .get(CLI_PID_LABEL)
+        .map(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+        .unwrap_or(false)
+}
