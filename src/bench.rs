@@ -1,1 +1,262 @@
-pub async fn run(_p: &crate::config::Paths, _c: &crate::config::BenchConfig) -> anyhow::Result<()> { anyhow::bail!("todo") }
+//! `mlgrade bench`: grading latency, throughput and service memory, each printed beside its floor
+//! measured in the same run (a bare `docker run` of the same image), because absolute times on a
+//! shared machine drift.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::config::{BenchConfig, Paths};
+use crate::startup;
+
+/// The trivial submission every figure uses: majority class, nothing else.
+const TRIVIAL: &str = "import numpy as np\n\
+class Model:\n    def __init__(self, **params): pass\n\
+    def fit(self, X, y):\n        v, c = np.unique(y, return_counts=True); self.m = v[c.argmax()]; return self\n\
+    def predict(self, X): return np.full(len(X), self.m)\n";
+
+pub async fn run(paths: &Paths, config: &BenchConfig) -> anyhow::Result<()> {
+    let grader = startup::grader(paths).await?;
+    startup::ensure_runtimes(&grader).await?;
+    let challenge = grader.catalogue.get(&config.challenge).with_context(|| format!("no challenge '{}'", config.challenge))?;
+    let image = grader.runtimes.get(&challenge.runtime).context("runtime recipe")?.image.clone();
+    let work = tempfile::tempdir()?;
+    let trivial = work.path().join("solution.py");
+    std::fs::write(&trivial, TRIVIAL)?;
+    let exe = std::env::current_exe()?;
+
+    println!("mlgrade bench: challenge {}, image {image}", challenge.slug);
+    latency(config, paths, &exe, &image, &trivial)?;
+    throughput(config, paths, &exe, &image, work.path()).await?;
+    memory(config, paths, &exe, work.path()).await?;
+    Ok(())
+}
+
+fn bare_run(image: &str) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let status = Command::new("docker")
+        .args(["run", "--rm", "--network", "none", image, "python3", "-c", "import numpy"])
+        .stdout(Stdio::null())
+        .status()
+        .context("running docker")?;
+    if !status.success() {
+        bail!("bare docker run failed: {status}");
+    }
+    Ok(started.elapsed())
+}
+
+fn grade_once(exe: &Path, paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let out = Command::new(exe)
+        .arg("grade")
+        .arg("--challenge")
+        .arg(slug)
+        .arg(file)
+        .arg("--challenges")
+        .arg(&paths.challenges)
+        .arg("--runtimes")
+        .arg(&paths.runtimes)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .output()
+        .context("running mlgrade grade")?;
+    let elapsed = started.elapsed();
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).context("grade output")?;
+    if result["verdict"] != "accepted" {
+        bail!("the trivial submission was not accepted: {result}");
+    }
+    Ok(elapsed)
+}
+
+fn latency(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, file: &Path) -> anyhow::Result<()> {
+    // One unmeasured round of each warms the page cache for both.
+    bare_run(image)?;
+    grade_once(exe, paths, &config.challenge, file)?;
+    let (mut bare, mut graded) = (Vec::new(), Vec::new());
+    for _ in 0..config.rounds {
+        bare.push(bare_run(image)?);
+        graded.push(grade_once(exe, paths, &config.challenge, file)?);
+    }
+    let (b, g) = (median(&mut bare), median(&mut graded));
+    println!("\nlatency, {} interleaved rounds (median / min / max seconds)", config.rounds);
+    println!("  floor  docker run --rm --network none IMAGE python3 -c 'import numpy'  {}", spread(&bare, b));
+    println!("  mlgrade grade --challenge {} trivial.py                {}", config.challenge, spread(&graded, g));
+    println!("  ratio of medians: {:.2} (goal <= 1.3)", g.as_secs_f64() / b.as_secs_f64());
+    Ok(())
+}
+
+async fn throughput(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, work: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for _ in 0..config.jobs {
+        bare_run(image)?;
+    }
+    let bare = started.elapsed();
+
+    let server = Server::start(exe, paths, &work.join("throughput"), None).await?;
+    let started = Instant::now();
+    let ids = server.submit_many(&config.challenge, config.jobs).await?;
+    server.wait_all(&ids).await?;
+    let served = started.elapsed();
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("\nthroughput, {} trivial submissions", config.jobs);
+    println!("  floor  {} sequential bare docker runs        {:>7.1} s  {:>5.2} runs/s", config.jobs, bare.as_secs_f64(), rate(config.jobs, bare));
+    println!("  mlgrade serve, {workers} workers, queued via the API  {:>7.1} s  {:>5.2} graded/s", served.as_secs_f64(), rate(config.jobs, served));
+    Ok(())
+}
+
+async fn memory(config: &BenchConfig, paths: &Paths, exe: &Path, work: &Path) -> anyhow::Result<()> {
+    let server = Server::start(exe, paths, &work.join("memory"), None).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rest = server.rss_kib()?;
+    server.submit_many(&config.challenge, config.queued).await?;
+    let loaded = server.rss_kib()?;
+    let (queued, _) = server.counts().await?;
+    println!("\nservice memory (resident set of the mlgrade serve process)");
+    println!("  at rest                              {:>6.1} MB (goal < 60)", rest as f64 / 1024.0);
+    println!("  after {} submissions, {queued} still queued  {:>6.1} MB (goal < 120)", config.queued, loaded as f64 / 1024.0);
+    println!("  peak                                 {:>6.1} MB", server.hwm_kib()? as f64 / 1024.0);
+    Ok(())
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn spread(v: &[Duration], median: Duration) -> String {
+    let min = v.iter().min().copied().unwrap_or_default();
+    let max = v.iter().max().copied().unwrap_or_default();
+    format!("{:.3} / {:.3} / {:.3}", median.as_secs_f64(), min.as_secs_f64(), max.as_secs_f64())
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+/// A real `mlgrade serve` child process on a free loopback port, killed when dropped.
+struct Server {
+    child: std::process::Child,
+    address: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start(exe: &Path, paths: &Paths, data: &Path, workers: Option<usize>) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let token = crate::api::auth::generate_token();
+        let mut cmd = Command::new(exe);
+        cmd.arg("serve")
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--challenges")
+            .arg(&paths.challenges)
+            .arg("--runtimes")
+            .arg(&paths.runtimes)
+            .env("MLGRADE_ADMIN_TOKEN", &token)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(w) = workers {
+            cmd.args(["--workers", &w.to_string()]);
+        }
+        let child = cmd.spawn().context("starting mlgrade serve")?;
+        let server = Server { child, address: format!("http://127.0.0.1:{port}"), token, client: reqwest::Client::new() };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            if let Ok(r) = server.client.get(format!("{}/healthz", server.address)).send().await {
+                if r.status().is_success() {
+                    return Ok(server);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("mlgrade serve did not become healthy")
+    }
+
+    async fn submit_many(&self, slug: &str, n: usize) -> anyhow::Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            let form = reqwest::multipart::Form::new()
+                .text("challenge", slug.to_owned())
+                .part("file", reqwest::multipart::Part::text(TRIVIAL).file_name("solution.py"));
+            let resp = self
+                .client
+                .post(format!("{}/api/v1/submissions", self.address))
+                .bearer_auth(&self.token)
+                .multipart(form)
+                .send()
+                .await?;
+            if resp.status() != 202 {
+                bail!("submission refused: {}", resp.text().await?);
+            }
+            let body: serde_json::Value = resp.json().await?;
+            ids.push(body["id"].as_str().context("id")?.to_owned());
+        }
+        Ok(ids)
+    }
+
+    async fn wait_all(&self, ids: &[String]) -> anyhow::Result<()> {
+        for id in ids {
+            loop {
+                let body: serde_json::Value = self
+                    .client
+                    .get(format!("{}/api/v1/submissions/{id}", self.address))
+                    .bearer_auth(&self.token)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                if body["status"] == "completed" {
+                    if body["verdict"] != "accepted" {
+                        bail!("a trivial submission was not accepted: {body}");
+                    }
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn counts(&self) -> anyhow::Result<(i64, i64)> {
+        let body: serde_json::Value = self.client.get(format!("{}/healthz", self.address)).send().await?.json().await?;
+        Ok((body["queued"].as_i64().unwrap_or(0), body["running"].as_i64().unwrap_or(0)))
+    }
+
+    fn status_field(&self, field: &str) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(PathBuf::from(format!("/proc/{}/status", self.child.id())))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("{field} in /proc status"))
+    }
+
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        self.status_field("VmRSS:")
+    }
+
+    fn hwm_kib(&self) -> anyhow::Result<u64> {
+        self.status_field("VmHWM:")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGTERM first so the service removes its running containers; then make sure it is gone.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -28,6 +28,7 @@ pub struct Application {
     state: AppState,
     workers: usize,
     lease: Duration,
+    instance: String,
 }
 
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
@@ -58,7 +59,8 @@ impl Application {
         ensure_runtimes(&grader).await?;
         let store = Store::open(&config.database_url(), &config.data_dir).await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
-        let removed = worker::remove_orphans(&grader.sandbox, &store).await?;
+        let instance = instance_id(&store).await?;
+        let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;
         if removed > 0 {
             tracing::warn!(removed, "removed sandbox containers left by an earlier run");
         }
@@ -79,6 +81,7 @@ impl Application {
             state,
             workers: config.workers(),
             lease: Duration::from_secs(config.lease_seconds.max(1)),
+            instance,
         })
     }
 
@@ -96,11 +99,13 @@ impl Application {
             lease: self.lease,
             wakeup: self.state.wakeup.clone(),
             shutdown: stop.clone(),
+            instance: self.instance.clone(),
         };
         let mut workers = Vec::new();
         for i in 0..self.workers {
             workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", worker_prefix()))));
         }
+        let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
         axum::serve(self.listener, api::router(self.state))
@@ -114,8 +119,34 @@ impl Application {
         for w in workers {
             let _ = w.await;
         }
+        let _ = reaper.await;
         Ok(())
     }
+}
+
+/// Every lease period, removes containers whose job is no longer live: a run abandoned by a worker
+/// that died, once its lease has run out.
+async fn reap_orphans(sandbox: Sandbox, store: Store, instance: String, lease: Duration, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(lease);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        match worker::remove_orphans(&sandbox, &store, &instance).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(removed = n, "removed abandoned sandbox containers"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "sweeping abandoned containers"),
+        }
+    }
+}
+
+/// The id of this service's database, created at first start: several services may share one Docker
+/// engine, and each must only clean up its own containers.
+async fn instance_id(store: &Store) -> anyhow::Result<String> {
+    const KEY: &str = "instance_id";
+    store.insert_setting(KEY, &uuid::Uuid::new_v4().simple().to_string()).await?;
+    store.setting(KEY).await?.context("instance id just stored")
 }
 
 /// Worker names are unique per process start, so a restarted service never mistakes an old claim for

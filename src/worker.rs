@@ -10,11 +10,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::grading::{Report, Verdict};
 use crate::pipeline::{Grader, Outcome};
-use crate::sandbox::{Sandbox, MANAGED_LABEL};
+use crate::sandbox::Sandbox;
 use crate::store::{Claim, NewResult, Store};
 
 /// Label naming the submission a container runs for.
 pub const JOB_LABEL: &str = "mlgrade.job";
+/// Label naming the service instance (one per database) that owns a container.
+pub const INSTANCE_LABEL: &str = "mlgrade.instance";
 /// Label naming the attempt of that submission.
 pub const ATTEMPT_LABEL: &str = "mlgrade.attempt";
 /// A job claimed this many times without completing is given up with `internal_error`: something in
@@ -29,6 +31,8 @@ pub struct WorkerContext {
     /// Poked when a submission is queued, so idle workers start at once.
     pub wakeup: Arc<Notify>,
     pub shutdown: CancellationToken,
+    /// This service's instance id, stamped on its containers.
+    pub instance: String,
 }
 
 /// Runs one worker until shutdown.
@@ -67,25 +71,31 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
     }
     let mut heartbeat = tokio::time::interval(ctx.lease / 3);
     heartbeat.tick().await;
-    let grading = grade(ctx, &claim);
-    tokio::pin!(grading);
+    let mut grading = Box::pin(grade(ctx, &claim));
     let outcome = loop {
         tokio::select! {
-            outcome = &mut grading => break outcome,
+            outcome = &mut grading => break Some(outcome),
             _ = heartbeat.tick() => match ctx.store.heartbeat(&claim, ctx.lease).await {
                 Ok(true) => {}
                 Ok(false) => {
+                    // Dropping the run removes its container.
                     tracing::warn!("lease lost to another worker; abandoning this run");
                     return;
                 }
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "heartbeat failed; retrying"),
             },
-            _ = ctx.shutdown.cancelled() => {
-                // Dropping the run removes its container; the job is claimed again after the lease.
-                tracing::info!("shutting down; the job will run again after restart");
-                return;
-            }
+            _ = ctx.shutdown.cancelled() => break None,
         }
+    };
+    let Some(outcome) = outcome else {
+        // The job is claimed again after its lease runs out; its container goes now, before the
+        // process exits.
+        tracing::info!("shutting down; the job will run again after restart");
+        drop(grading);
+        if let Err(e) = ctx.grader.sandbox.remove_labelled(JOB_LABEL, &claim.id.to_string()).await {
+            tracing::warn!(error = %e, "removing the interrupted run's container");
+        }
+        return;
     };
     match outcome {
         Ok(o) => {
@@ -110,6 +120,7 @@ async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
     let labels = HashMap::from([
         (JOB_LABEL.to_owned(), claim.id.to_string()),
         (ATTEMPT_LABEL.to_owned(), claim.attempt.to_string()),
+        (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
     ]);
     ctx.grader.grade(challenge, &source, labels).await
 }
@@ -123,16 +134,21 @@ async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, 
     }
 }
 
-/// Removes every container this service labelled that no live job owns: leftovers of a crash.
-pub async fn remove_orphans(sandbox: &Sandbox, store: &Store) -> anyhow::Result<usize> {
+/// Removes every container of this instance that no live job owns (leftovers of a crash), and runs of
+/// the `grade` command whose process is gone. Containers of other instances sharing the engine are
+/// theirs to clean.
+pub async fn remove_orphans(sandbox: &Sandbox, store: &Store, instance: &str) -> anyhow::Result<usize> {
     let mut removed = 0;
     for (id, labels) in sandbox.labelled_containers().await? {
-        let live = match (labels.get(JOB_LABEL), labels.get(ATTEMPT_LABEL)) {
-            (Some(job), Some(attempt)) => {
-                store.claim_is_live(job, attempt.parse().unwrap_or(-1)).await?
+        let live = if labels.contains_key(CLI_PID_LABEL) {
+            cli_alive(&labels)
+        } else if labels.get(INSTANCE_LABEL).map(String::as_str) != Some(instance) {
+            true
+        } else {
+            match (labels.get(JOB_LABEL), labels.get(ATTEMPT_LABEL)) {
+                (Some(job), Some(attempt)) => store.claim_is_live(job, attempt.parse().unwrap_or(-1)).await?,
+                _ => false,
             }
-            // Runs of the `grade` command carry no job; they belong to a process, not to the queue.
-            _ => labels.get(MANAGED_LABEL).is_some() && labels.contains_key(CLI_PID_LABEL) && cli_alive(&labels),
         };
         if !live {
             sandbox.remove(&id).await?;

