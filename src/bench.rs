@@ -12,14 +12,11 @@ use crate::config::{BenchConfig, Paths};
 use crate::startup;
 
 /// The trivial submission every figure uses: majority class, nothing else.
-const TRIVIAL: &str = "import numpy as np\n\
-class Model:\n    def __init__(self, **params): pass\n\
-    def fit(self, X, y):\n        v, c = np.unique(y, return_counts=True); self.m = v[c.argmax()]; return self\n\
-    def predict(self, X): return np.full(len(X), self.m)\n";
+const TRIVIAL: &str = include_str!("../tests/fixtures/submissions/trivial.py");
 
 pub async fn run(paths: &Paths, config: &BenchConfig) -> anyhow::Result<()> {
     let grader = startup::grader(paths).await?;
-    startup::ensure_runtimes(&grader).await?;
+    startup::prepare(&grader, paths).await?;
     let challenge = grader.catalogue.get(&config.challenge).with_context(|| format!("no challenge '{}'", config.challenge))?;
     let image = grader.runtimes.get(&challenge.runtime).context("runtime recipe")?.image.clone();
     let work = tempfile::tempdir()?;
@@ -94,7 +91,7 @@ async fn throughput(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str
     }
     let bare = started.elapsed();
 
-    let server = Server::start(exe, paths, &work.join("throughput"), None).await?;
+    let server = Server::start(exe, paths, &work.join("throughput")).await?;
     let started = Instant::now();
     let ids = server.submit_many(&config.challenge, config.jobs).await?;
     server.wait_all(&ids).await?;
@@ -107,7 +104,7 @@ async fn throughput(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str
 }
 
 async fn memory(config: &BenchConfig, paths: &Paths, exe: &Path, work: &Path) -> anyhow::Result<()> {
-    let server = Server::start(exe, paths, &work.join("memory"), None).await?;
+    let server = Server::start(exe, paths, &work.join("memory")).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rest = server.rss_kib()?;
     server.submit_many(&config.challenge, config.queued).await?;
@@ -144,7 +141,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(exe: &Path, paths: &Paths, data: &Path, workers: Option<usize>) -> anyhow::Result<Server> {
+    async fn start(exe: &Path, paths: &Paths, data: &Path) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let token = crate::api::auth::generate_token();
         let mut cmd = Command::new(exe);
@@ -159,10 +156,7 @@ impl Server {
             .env("MLGRADE_ADMIN_TOKEN", &token)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(w) = workers {
-            cmd.args(["--workers", &w.to_string()]);
-        }
+            .stderr(std::fs::File::create(data.with_extension("log"))?);
         let child = cmd.spawn().context("starting mlgrade serve")?;
         let server = Server { child, address: format!("http://127.0.0.1:{port}"), token, client: reqwest::Client::new() };
         let started = Instant::now();
@@ -174,7 +168,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("mlgrade serve did not become healthy")
+        let log = std::fs::read_to_string(data.with_extension("log")).unwrap_or_default();
+        bail!("mlgrade serve did not become healthy; its log:\n{log}")
     }
 
     async fn submit_many(&self, slug: &str, n: usize) -> anyhow::Result<Vec<String>> {

@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::domain::{Limits, RawLimits, Slug};
 use crate::grading::metrics::Metric;
@@ -46,6 +47,19 @@ pub enum Kind {
 pub enum Task {
     Classification,
     Regression,
+    /// Fit on unlabelled rows, predict cluster ids; graded against hidden cluster ids.
+    Clustering,
+}
+
+/// What `X` is for the candidate's Model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// A 2-D float64 numpy array; every feature cell must be a number.
+    #[default]
+    Numpy,
+    /// A pandas DataFrame as `read_csv` gives it: text stays text, empty cells are NaN.
+    Pandas,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +84,8 @@ struct RawManifest {
 struct RawInterface {
     entry: String,
     #[serde(default)]
+    input: Input,
+    #[serde(default)]
     params: toml::Table,
 }
 
@@ -82,6 +98,8 @@ struct RawData {
     public_sample: String,
     public_fraction: f64,
     split_seed: u64,
+    /// A script that makes the hidden rows from the deployment's secret seed.
+    generator: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -91,6 +109,9 @@ struct RawGrading {
     zero: f64,
     full: f64,
     max_gap: f64,
+    min_train: Option<f64>,
+    max_optimism: Option<f64>,
+    max_public_gap: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +138,14 @@ pub struct Grading {
     pub full: f64,
     /// A train-minus-test gap (in the metric's better direction) above this flags overfitting.
     pub max_gap: f64,
+    /// A training metric worse than this flags underfitting.
+    pub min_train: Option<f64>,
+    /// A self-reported cross-validation estimate better than the hidden score by more than this flags
+    /// an optimistic (leaky) estimate; when set, the Model must report `cv_score_`.
+    pub max_optimism: Option<f64>,
+    /// A public-part metric better than the private-part metric by more than this flags a model tuned
+    /// to the public rows.
+    pub max_public_gap: f64,
     pub public_fraction: f64,
     pub split_seed: u64,
 }
@@ -142,6 +171,7 @@ pub struct Challenge {
     pub task: Task,
     pub hidden_labels_public: bool,
     pub entry: String,
+    pub input: Input,
     pub params: serde_json::Value,
     pub limits: Limits,
     pub grading: Grading,
@@ -153,11 +183,15 @@ pub struct Challenge {
     pub public_sample: PathBuf,
     pub reference: (PathBuf, f64),
     pub baseline: Option<(PathBuf, f64)>,
+    /// The generator script and the folder its output goes to, for generated hidden data.
+    pub generator: Option<(PathBuf, PathBuf)>,
 }
 
 impl Challenge {
-    /// Loads and validates the challenge in `dir`; the folder name is the slug.
-    pub fn load(dir: &Path, known_runtimes: &BTreeSet<String>) -> Result<Challenge, ManifestError> {
+    /// Loads and validates the challenge in `dir`; the folder name is the slug. Paths under
+    /// `generated/` point into `generated_root/<slug>/<hash of the generator>/`; their data is checked
+    /// once the generator has run (see [`Challenge::check_data`]).
+    pub fn load(dir: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Challenge, ManifestError> {
         let manifest_path = dir.join(MANIFEST);
         let slug_text = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let slug: Slug =
@@ -167,7 +201,7 @@ impl Challenge {
         let raw: RawManifest = toml::from_str(&text).map_err(|e| {
             ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
         })?;
-        Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes)
+        Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)
     }
 
     fn from_raw(
@@ -176,6 +210,7 @@ impl Challenge {
         mf: &Path,
         raw: RawManifest,
         known_runtimes: &BTreeSet<String>,
+        generated_root: &Path,
     ) -> Result<Challenge, ManifestError> {
         let err = |field: &str, problem: String| ManifestError::new(mf, field, problem);
         if raw.title.trim().is_empty() {
@@ -196,6 +231,9 @@ impl Challenge {
             zero: raw.grading.zero,
             full: raw.grading.full,
             max_gap: raw.grading.max_gap,
+            min_train: raw.grading.min_train,
+            max_optimism: raw.grading.max_optimism,
+            max_public_gap: raw.grading.max_public_gap.unwrap_or(raw.grading.max_gap),
             public_fraction: raw.data.public_fraction,
             split_seed: raw.data.split_seed,
         };
@@ -213,8 +251,24 @@ impl Challenge {
             }
             Ok(path)
         };
-        let train = file("data.train", &raw.data.train)?;
-        let test = file("data.test", &raw.data.test)?;
+        let generator = match &raw.data.generator {
+            Some(rel) => {
+                let script = file("data.generator", rel)?;
+                let text = std::fs::read(&script).map_err(|e| err("data.generator", e.to_string()))?;
+                let out = generated_root.join(slug.as_str()).join(&hex::encode(Sha256::digest(&text))[..16]);
+                Some((script, out))
+            }
+            None => None,
+        };
+        let data_file = |field: &str, rel: &str| -> Result<PathBuf, ManifestError> {
+            match (rel.strip_prefix("generated/"), &generator) {
+                (Some(rest), Some((_, out))) => safe_join(out, rest).map_err(|p| err(field, p)),
+                (Some(_), None) => Err(err(field, format!("'{rel}' is generated, but data.generator is not set"))),
+                (None, _) => file(field, rel),
+            }
+        };
+        let train = data_file("data.train", &raw.data.train)?;
+        let test = data_file("data.test", &raw.data.test)?;
         let public_sample = file("data.public_sample", &raw.data.public_sample)?;
         let statement_path = file("statement", "README.md")?;
         let starter_path = file("interface.entry", &raw.interface.entry)?;
@@ -236,6 +290,7 @@ impl Challenge {
             task: raw.task,
             hidden_labels_public: raw.hidden_labels_public,
             entry: raw.interface.entry,
+            input: raw.interface.input,
             params,
             limits,
             grading,
@@ -247,17 +302,25 @@ impl Challenge {
             public_sample,
             reference,
             baseline,
+            generator,
         };
         // Parse the hidden data now: a bad file is the hiring team's problem, found before any candidate.
-        challenge.dataset().map_err(|e| err("data", e))?;
+        if challenge.generator.is_none() {
+            challenge.check_data()?;
+        }
         Ok(challenge)
+    }
+
+    /// Parses the hidden data and checks it fits the manifest.
+    pub fn check_data(&self) -> Result<(), ManifestError> {
+        self.dataset().map(|_| ()).map_err(|e| ManifestError::new(&self.dir.join(MANIFEST), "data", e))
     }
 
     /// Reads the hidden train and test files.
     pub fn dataset(&self) -> Result<Dataset, String> {
         let train = Table::read(&self.train)?;
         let test = Table::read(&self.test)?;
-        Dataset::new(train, test, &self.label, self.task)
+        Dataset::new(train, test, &self.label, self.task, self.input)
     }
 }
 
@@ -269,6 +332,7 @@ fn check_metric_fits_task(metric: Metric, task: Task) -> Result<(), String> {
             Accuracy | BalancedAccuracy | PrecisionMacro | RecallMacro | F1Macro | RocAuc | LogLoss
         ),
         Task::Regression => matches!(metric, Rmse | Mae | R2),
+        Task::Clustering => matches!(metric, AdjustedRandIndex),
     };
     if fits {
         Ok(())
@@ -287,6 +351,14 @@ fn check_grading(g: &Grading) -> Result<(), (&'static str, String)> {
     }
     if !(g.max_gap.is_finite() && g.max_gap > 0.0) {
         return Err(("grading.max_gap", "must be a positive number".into()));
+    }
+    for (field, v) in [("grading.min_train", g.min_train), ("grading.max_optimism", g.max_optimism)] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            return Err((field, "must be a finite number".into()));
+        }
+    }
+    if !(g.max_public_gap.is_finite() && g.max_public_gap > 0.0) {
+        return Err(("grading.max_public_gap", "must be a positive number".into()));
     }
     if !(g.public_fraction > 0.0 && g.public_fraction < 1.0) {
         return Err(("data.public_fraction", "must be strictly between 0 and 1".into()));
@@ -368,7 +440,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    fn new(train: Table, test: Table, label: &str, task: Task) -> Result<Dataset, String> {
+    fn new(train: Table, test: Table, label: &str, task: Task, input: Input) -> Result<Dataset, String> {
         let train_idx =
             train.column_index(label).ok_or_else(|| format!("train file has no label column '{label}'"))?;
         let test_idx =
@@ -380,6 +452,17 @@ impl Dataset {
         }
         if train_x.columns.iter().any(|c| c == SANDBOX_LABEL) {
             return Err(format!("a feature column may not be named '{SANDBOX_LABEL}'"));
+        }
+        if input == Input::Numpy {
+            for (name, table) in [("train", &train_x), ("test", &test_x)] {
+                if let Some((row, cell)) = table.rows.iter().enumerate().find_map(|(i, r)| {
+                    r.iter().find(|c| c.trim().parse::<f64>().is_err()).map(|c| (i + 1, c.clone()))
+                }) {
+                    return Err(format!(
+                        "{name} file row {row} holds '{cell}', but numpy input needs numbers; use input = \"pandas\""
+                    ));
+                }
+            }
         }
         let train_labels: Vec<String> = train_raw.iter().map(|l| canonical_label(l)).collect();
         let test_labels: Vec<String> = test_raw.iter().map(|l| canonical_label(l)).collect();
@@ -401,7 +484,12 @@ impl Dataset {
                 }
                 Vec::new()
             }
+            Task::Clustering => Vec::new(),
         };
+        if task == Task::Clustering {
+            // Cluster ids are the answers: none of them, training rows included, enter the sandbox.
+            return Ok(Dataset { train: train_x, train_labels, test_features: test_x, test_labels, classes });
+        }
         let mut train_with_label = train_x;
         train_with_label.columns.push(SANDBOX_LABEL.to_owned());
         for (row, l) in train_with_label.rows.iter_mut().zip(&train_raw) {
@@ -444,7 +532,7 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// Loads every sub-folder holding a manifest; the first broken challenge stops the load.
-    pub fn load(root: &Path, known_runtimes: &BTreeSet<String>) -> Result<Catalogue, CatalogueError> {
+    pub fn load(root: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Catalogue, CatalogueError> {
         let entries = std::fs::read_dir(root).map_err(|e| CatalogueError::Folder(root.to_owned(), e))?;
         let mut dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -453,7 +541,7 @@ impl Catalogue {
         dirs.sort();
         let mut challenges = BTreeMap::new();
         for dir in dirs {
-            let c = Challenge::load(&dir, known_runtimes)?;
+            let c = Challenge::load(&dir, known_runtimes, generated_root)?;
             challenges.insert(c.slug.clone(), c);
         }
         Ok(Catalogue { challenges })
@@ -495,6 +583,7 @@ impl fmt::Display for Task {
         f.write_str(match self {
             Task::Classification => "classification",
             Task::Regression => "regression",
+            Task::Clustering => "clustering",
         })
     }
 }
@@ -536,6 +625,9 @@ mod tests {
             zero: 0.5,
             full: 0.9,
             max_gap: 0.1,
+            min_train: None,
+            max_optimism: None,
+            max_public_gap: 0.1,
             public_fraction: 0.5,
             split_seed: 1,
         };

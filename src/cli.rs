@@ -41,7 +41,7 @@ async fn grade_source(grader: &Grader, challenge: &Challenge, source: &[u8]) -> 
 pub async fn grade(paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<()> {
     let grader = startup::grader(paths).await?;
     let challenge = grader.catalogue.get(slug).with_context(|| format!("no challenge named '{slug}'"))?;
-    startup::ensure_runtimes(&grader).await?;
+    startup::prepare(&grader, paths).await?;
     let view = grade_file(&grader, challenge, file).await?;
     println!("{}", serde_json::to_string_pretty(&view)?);
     Ok(())
@@ -73,7 +73,7 @@ pub async fn build_runtimes(paths: &Paths, names: &[String], force: bool) -> any
 /// or below its ceiling). Prints one line per run and fails if any is on the wrong side.
 pub async fn check_challenges(paths: &Paths, slugs: &[String]) -> anyhow::Result<()> {
     let grader = startup::grader(paths).await?;
-    startup::ensure_runtimes(&grader).await?;
+    startup::prepare(&grader, paths).await?;
     let selected: Vec<&Challenge> = if slugs.is_empty() {
         grader.catalogue.iter().collect()
     } else {

@@ -24,6 +24,9 @@ pub struct Paths {
     /// Folder of runtime image recipes.
     #[arg(long, env = "MLGRADE_RUNTIMES", default_value = "docker/runtimes", global = true)]
     pub runtimes: PathBuf,
+    /// Folder for the database, stored files, generated challenge data and the deployment's secret seed.
+    #[arg(long, env = "MLGRADE_DATA_DIR", default_value = "./mlgrade-data", global = true)]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,9 +77,6 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "MLGRADE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Folder for the database and stored files.
-    #[arg(long, env = "MLGRADE_DATA_DIR", default_value = "./mlgrade-data")]
-    pub data_dir: PathBuf,
     /// Database URL; a SQLite file in the data folder by default.
     #[arg(long, env = "MLGRADE_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -95,10 +95,10 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
-    pub fn database_url(&self) -> String {
+    pub fn database_url(&self, data_dir: &std::path::Path) -> String {
         self.database_url
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("mlgrade.db").display()))
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mlgrade.db").display()))
     }
 
     pub fn workers(&self) -> usize {

@@ -6,6 +6,7 @@ pub mod challenge;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod generate;
 pub mod grading;
 pub mod pipeline;
 pub mod runtime;

@@ -47,6 +47,8 @@ impl Grader {
             .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?;
         let job = serde_json::json!({
             "params": challenge.params,
+            "task": challenge.task,
+            "input": challenge.input,
             "probabilities": challenge.task == Task::Classification,
         });
         let files = vec![

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{self, auth, AppState};
 use crate::challenge::Catalogue;
 use crate::config::{Paths, ServeConfig};
+use crate::generate;
 use crate::pipeline::Grader;
 use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
@@ -34,30 +35,31 @@ pub struct Application {
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
 pub async fn grader(paths: &Paths) -> anyhow::Result<Grader> {
     let runtimes = Runtimes::load(&paths.runtimes)?;
-    let catalogue = Catalogue::load(&paths.challenges, &runtimes.names())?;
+    let catalogue = Catalogue::load(&paths.challenges, &runtimes.names(), &generate::generated_root(&paths.data_dir))?;
     let sandbox = Sandbox::connect().await?;
     sandbox.ping().await.context("the Docker engine does not answer")?;
     Ok(Grader { sandbox, runtimes: Arc::new(runtimes), catalogue: Arc::new(catalogue) })
 }
 
-/// Builds every runtime image some challenge needs and that is missing.
-pub async fn ensure_runtimes(grader: &Grader) -> anyhow::Result<()> {
+/// Builds every runtime image some challenge needs and that is missing, then makes any generated
+/// hidden data that is missing (generators run in those images).
+pub async fn prepare(grader: &Grader, paths: &Paths) -> anyhow::Result<()> {
     for name in grader.catalogue.runtimes() {
         let rt = grader.runtimes.get(&name).with_context(|| format!("runtime '{name}' has no recipe"))?;
         runtime::ensure(&grader.sandbox, rt).await?;
     }
-    Ok(())
+    generate::prepare(grader, &paths.data_dir).await
 }
 
 impl Application {
     pub async fn build(config: &ServeConfig, paths: &Paths) -> anyhow::Result<Application> {
-        tokio::fs::create_dir_all(&config.data_dir)
+        tokio::fs::create_dir_all(&paths.data_dir)
             .await
-            .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+            .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
         let grader = grader(paths).await?;
         tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
-        ensure_runtimes(&grader).await?;
-        let store = Store::open(&config.database_url(), &config.data_dir).await?;
+        prepare(&grader, paths).await?;
+        let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
         let instance = instance_id(&store).await?;
         let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;

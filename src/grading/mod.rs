@@ -53,6 +53,18 @@ pub struct Overfitting {
     pub explanation: String,
 }
 
+/// One check of how the model generalises, with its numbers, its threshold and a sentence for the
+/// interviewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// `train_test_gap`, `public_private_gap`, `underfitting` or `optimism`.
+    pub name: String,
+    pub value: Option<f64>,
+    pub threshold: f64,
+    pub flagged: bool,
+    pub explanation: String,
+}
+
 /// The graded result of one run, stored as it is and returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -64,6 +76,9 @@ pub struct Report {
     /// Metrics on the public part.
     pub public: BTreeMap<String, f64>,
     pub overfitting: Option<Overfitting>,
+    /// Every generalisation check that applies to the challenge.
+    #[serde(default)]
+    pub checks: Vec<Check>,
     /// Why the verdict is what it is, in words, when that is not obvious.
     pub message: Option<String>,
 }
@@ -76,6 +91,7 @@ impl Report {
             metrics: BTreeMap::new(),
             public: BTreeMap::new(),
             overfitting: None,
+            checks: Vec::new(),
             message: Some(message.into()),
         }
     }
@@ -88,6 +104,8 @@ struct HarnessOutput {
     train: Vec<Value>,
     test_proba: Option<Vec<Vec<Value>>>,
     train_proba: Option<Vec<Vec<Value>>>,
+    /// The Model's own cross-validated estimate (`cv_score_`), when it set one.
+    cv_score: Option<Value>,
 }
 
 /// The graded report and the test predictions as CSV (when the run produced usable predictions).
@@ -135,7 +153,10 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
     })?;
     let train_truth = Truth::of(challenge, data, &data.train_labels)?;
     let train_metrics = evaluate(challenge, &train_truth, &train);
-    let overfitting = train_metrics.get(primary.name()).map(|&train_value| overfitting(challenge, train_value, test_value));
+    let train_value = train_metrics.get(primary.name()).copied();
+    let overfitting = train_value.map(|train_value| overfitting(challenge, train_value, test_value));
+    let reported = out.cv_score.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite());
+    let checks = checks(challenge, overfitting.as_ref(), train_value, public.get(primary.name()).copied(), test_value, reported);
 
     Ok(Graded {
         report: Report {
@@ -144,6 +165,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
             metrics,
             public,
             overfitting,
+            checks,
             message: None,
         },
         predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
@@ -198,6 +220,86 @@ fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Over
     }
 }
 
+/// Worse-is-positive difference `a` minus `b` in the metric's better direction.
+fn better_by(metric: Metric, a: f64, b: f64) -> f64 {
+    if metric.higher_is_better() {
+        a - b
+    } else {
+        b - a
+    }
+}
+
+/// The checks that apply: train versus test (always), public versus private (always), underfitting
+/// (when the manifest sets a floor) and optimism (when it asks for a self-reported estimate).
+fn checks(
+    challenge: &Challenge,
+    overfitting: Option<&Overfitting>,
+    train: Option<f64>,
+    public: Option<f64>,
+    private: f64,
+    reported: Option<f64>,
+) -> Vec<Check> {
+    let g = &challenge.grading;
+    let m = g.metric;
+    let name = m.name();
+    let mut out = Vec::new();
+    if let Some(o) = overfitting {
+        out.push(Check {
+            name: "train_test_gap".into(),
+            value: Some(o.gap),
+            threshold: o.threshold,
+            flagged: o.flagged,
+            explanation: o.explanation.clone(),
+        });
+    }
+    if let Some(public) = public {
+        let gap = better_by(m, public, private);
+        let flagged = gap > g.max_public_gap;
+        out.push(Check {
+            name: "public_private_gap".into(),
+            value: Some(gap),
+            threshold: g.max_public_gap,
+            flagged,
+            explanation: if flagged {
+                format!("{name} is {gap:.3} better on the public rows than on the private ones: tuned to the rows the candidate could see")
+            } else {
+                format!("{name} on the public rows is within {} of the private rows", g.max_public_gap)
+            },
+        });
+    }
+    if let (Some(floor), Some(train)) = (g.min_train, train) {
+        let flagged = better_by(m, floor, train) > 0.0;
+        out.push(Check {
+            name: "underfitting".into(),
+            value: Some(train),
+            threshold: floor,
+            flagged,
+            explanation: if flagged {
+                format!("{name} on the training rows is {train:.3}, worse than {floor}: the model does not even fit the rows it learned from")
+            } else {
+                format!("{name} on the training rows reaches the {floor} floor")
+            },
+        });
+    }
+    if let Some(limit) = g.max_optimism {
+        let (value, flagged, explanation) = match reported {
+            Some(r) => {
+                let optimism = better_by(m, r, private);
+                let flagged = optimism > limit;
+                let explanation = if flagged {
+                    format!("the reported cross-validated {name} {r:.3} overstates the hidden score {private:.3} by {optimism:.3}: the estimate leaked test information or was not cross-validated")
+                } else {
+                    format!("the reported cross-validated {name} {r:.3} is within {limit} of the hidden score {private:.3}")
+                };
+                (Some(optimism), flagged, explanation)
+            }
+            None => (None, true, "the Model reported no cv_score_, so its own estimate cannot be checked".to_owned()),
+        };
+        out.push(Check { name: "optimism".into(), value, threshold: limit, flagged, explanation });
+    }
+    out
+}
+
 /// Predictions of one set of rows, checked and converted for the metrics.
 struct Predictions {
     /// Canonical text of each prediction, for the CSV.
@@ -243,6 +345,12 @@ impl Predictions {
                         .ok_or_else(|| wrong(format!("{which} prediction {i} is '{t}', not a finite number")))?;
                     p.values.push(v);
                 }
+            }
+            Task::Clustering => {
+                if let Some((i, t)) = p.text.iter().enumerate().find(|(_, t)| t.parse::<i64>().is_err()) {
+                    return Err(wrong(format!("{which} prediction {i} is '{t}', not an integer cluster id")));
+                }
+                p.classes = cluster_indices(&p.text);
             }
         }
         Ok(p)
@@ -307,6 +415,7 @@ impl Truth {
                     .ok_or_else(|| internal("a hidden label is outside the class list".into()))?;
                 Ok(Truth { classes, values: vec![] })
             }
+            Task::Clustering => Ok(Truth { classes: cluster_indices(labels), values: vec![] }),
             Task::Regression => {
                 let values = labels
                     .iter()
@@ -354,8 +463,22 @@ fn evaluate(challenge: &Challenge, truth: &Truth, pred: &Predictions) -> BTreeMa
             put(Metric::Mae, Some(metrics::mae(t, p)));
             put(Metric::R2, Some(metrics::r2(t, p)));
         }
+        Task::Clustering => {
+            put(Metric::AdjustedRandIndex, Some(metrics::adjusted_rand_index(&truth.classes, &pred.classes)));
+        }
     }
     out
+}
+
+/// Numbers cluster ids by first appearance: only which rows share a cluster matters.
+fn cluster_indices(ids: &[String]) -> Vec<usize> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    ids.iter()
+        .map(|id| {
+            let next = seen.len();
+            *seen.entry(id.as_str()).or_insert(next)
+        })
+        .collect()
 }
 
 /// The test predictions as CSV: row number, which part of the split it belongs to, the prediction and,

@@ -65,6 +65,29 @@ def as_matrix(proba, numpy):
     return [[json_value(v) for v in row] for row in arr.tolist()]
 
 
+def load_numpy(numpy, supervised):
+    header, rows = read_table("train.csv")
+    label_at = header.index("label") if supervised else None
+    x_train = numpy.array([[float(c) for i, c in enumerate(r) if i != label_at] for r in rows], dtype=float)
+    y_train = numpy.array(parse_labels([r[label_at] for r in rows])) if supervised else None
+    _, test_rows = read_table("test.csv")
+    x_test = numpy.array([[float(c) for c in r] for r in test_rows], dtype=float)
+    return x_train, y_train, x_test
+
+
+def load_pandas(supervised):
+    import pandas
+
+    x_train = pandas.read_csv("train.csv")
+    y_train = x_train.pop("label") if supervised else None
+    return x_train, y_train, pandas.read_csv("test.csv")
+
+
+def copy(data):
+    """Each call gets its own copy, so a Model that edits its input in place cannot skew the next call."""
+    return None if data is None else data.copy()
+
+
 def main():
     result = take_result_channel()
     with open("job.json") as f:
@@ -72,12 +95,11 @@ def main():
 
     import numpy
 
-    header, rows = read_table("train.csv")
-    label_at = header.index("label")
-    x_train = numpy.array([[float(c) for i, c in enumerate(r) if i != label_at] for r in rows], dtype=float)
-    y_train = numpy.array(parse_labels([r[label_at] for r in rows]))
-    _, test_rows = read_table("test.csv")
-    x_test = numpy.array([[float(c) for c in r] for r in test_rows], dtype=float)
+    supervised = job["task"] != "clustering"
+    if job["input"] == "pandas":
+        x_train, y_train, x_test = load_pandas(supervised)
+    else:
+        x_train, y_train, x_test = load_numpy(numpy, supervised)
 
     try:
         import solution
@@ -91,14 +113,23 @@ def main():
         sys.exit(1)
 
     model = model_class(**job["params"])
-    model.fit(x_train.copy(), y_train.copy())
+    if supervised:
+        model.fit(copy(x_train), copy(y_train))
+    else:
+        model.fit(copy(x_train))
     out = {
-        "test": as_list(model.predict(x_test.copy()), numpy),
-        "train": as_list(model.predict(x_train.copy()), numpy),
+        "test": as_list(model.predict(copy(x_test)), numpy),
+        "train": as_list(model.predict(copy(x_train)), numpy),
     }
     if job.get("probabilities") and callable(getattr(model, "predict_proba", None)):
-        out["test_proba"] = as_matrix(model.predict_proba(x_test.copy()), numpy)
-        out["train_proba"] = as_matrix(model.predict_proba(x_train.copy()), numpy)
+        out["test_proba"] = as_matrix(model.predict_proba(copy(x_test)), numpy)
+        out["train_proba"] = as_matrix(model.predict_proba(copy(x_train)), numpy)
+    cv_score = getattr(model, "cv_score_", None)
+    if cv_score is not None:
+        try:
+            out["cv_score"] = json_value(float(cv_score))
+        except (TypeError, ValueError):
+            out["cv_score"] = repr(cv_score)
     sys.stdout.flush()
     json.dump(out, result)
     result.flush()

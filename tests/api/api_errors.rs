@@ -88,7 +88,7 @@ async fn challenge_endpoints_show_public_facts_and_never_hidden_files() {
     let text = resp.text().await.unwrap();
     let detail: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(detail["metric"]["name"], "accuracy");
-    assert_eq!(detail["limits"]["time_seconds"], 4);
+    assert_eq!(detail["limits"]["time_seconds"], 6);
     assert_eq!(detail["interface"]["class"], "Model");
     assert!(detail["statement"].as_str().unwrap().len() > 20);
     for secret in ["hidden/", "train.csv", "test.csv", "reference/", "baseline/"] {
@@ -111,7 +111,7 @@ async fn a_malformed_manifest_stops_the_service_with_file_field_and_problem() {
     std::fs::create_dir_all(&broken).unwrap();
     let good = std::fs::read_to_string(repo().join("tests/fixtures/challenges").join(TINY).join("challenge.toml")).unwrap();
     std::fs::write(broken.join("challenge.toml"), good.replace("metric = \"accuracy\"", "metric = \"acuracy\"")).unwrap();
-    let err = match mlgrade::startup::Application::build(&serve_config(&dir.path().join("data")), &paths(root)).await {
+    let err = match mlgrade::startup::Application::build(&serve_config(), &paths(root, &dir.path().join("data"))).await {
         Ok(_) => panic!("a broken manifest must stop the service"),
         Err(e) => format!("{e:#}"),
     };

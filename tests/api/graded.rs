@@ -43,6 +43,15 @@ async fn reference_beats_baseline_beats_memoriser_and_only_the_memoriser_is_flag
     // The score comes from the private part of the hidden test rows.
     assert_eq!(o["test_metric"], m["metrics"]["accuracy"]);
     assert_eq!(r["score"].as_f64().unwrap(), expected_score(r["metrics"]["accuracy"].as_f64().unwrap()));
+    let check = |s: &serde_json::Value, name: &str| {
+        s["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap_or_else(|| panic!("no {name} check: {s:#}"))
+    };
+    assert_eq!(check(&m, "train_test_gap")["flagged"], true);
+    assert!(check(&m, "train_test_gap")["explanation"].as_str().unwrap().contains("memorises"));
+    let public_gap = check(&r, "public_private_gap");
+    let expected = r["public"]["accuracy"].as_f64().unwrap() - r["metrics"]["accuracy"].as_f64().unwrap();
+    assert!((public_gap["value"].as_f64().unwrap() - expected).abs() < 1e-12, "{public_gap:#}");
+    assert_eq!(public_gap["threshold"].as_f64().unwrap(), 0.1);
     // The reference exposes probabilities, so the probability metrics are reported too.
     assert!(r["metrics"]["roc_auc"].as_f64().unwrap() > 0.9, "{:#}", r["metrics"]);
 

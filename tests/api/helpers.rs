@@ -29,14 +29,13 @@ pub fn test_catalogue(dir: &Path) -> PathBuf {
     root
 }
 
-pub fn paths(challenges: PathBuf) -> Paths {
-    Paths { challenges, runtimes: repo().join("docker/runtimes") }
+pub fn paths(challenges: PathBuf, data_dir: &Path) -> Paths {
+    Paths { challenges, runtimes: repo().join("docker/runtimes"), data_dir: data_dir.to_owned() }
 }
 
-pub fn serve_config(data_dir: &Path) -> ServeConfig {
+pub fn serve_config() -> ServeConfig {
     ServeConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.to_owned(),
         database_url: None,
         workers: Some(2),
         admin_token: Some(TOKEN.parse().unwrap()),
@@ -57,8 +56,9 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let challenges = test_catalogue(dir.path());
-    let config = serve_config(&dir.path().join("data"));
-    let app = Application::build(&config, &paths(challenges)).await.expect("service builds");
+    let app = Application::build(&serve_config(), &paths(challenges, &dir.path().join("data")))
+        .await
+        .expect("service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
