@@ -111,9 +111,10 @@ async fn memory(config: &BenchConfig, paths: &Paths, exe: &Path, work: &Path) ->
     let loaded = server.rss_kib()?;
     let (queued, _) = server.counts().await?;
     println!("\nservice memory (resident set of the mlgrade serve process)");
-    println!("  at rest                              {:>6.1} MB (goal < 60)", rest as f64 / 1024.0);
-    println!("  after {} submissions, {queued} still queued  {:>6.1} MB (goal < 120)", config.queued, loaded as f64 / 1024.0);
-    println!("  peak                                 {:>6.1} MB", server.hwm_kib()? as f64 / 1024.0);
+    let after = format!("after {} submissions, {queued} still queued", config.queued);
+    println!("  {:<44} {:>6.1} MB (goal < 60)", "at rest", rest as f64 / 1024.0);
+    println!("  {after:<44} {:>6.1} MB (goal < 120)", loaded as f64 / 1024.0);
+    println!("  {:<44} {:>6.1} MB", "peak", server.hwm_kib()? as f64 / 1024.0);
     Ok(())
 }
 
