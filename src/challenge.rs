@@ -5,7 +5,7 @@
 //! broken challenge stops the service at start with the file, the field and the problem, instead of
 //! failing a candidate's submission later.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
@@ -163,6 +163,8 @@ impl Grading {
 #[derive(Debug, Clone)]
 pub struct Challenge {
     pub slug: Slug,
+    /// The published version; 0 for a folder loaded as it is.
+    pub version: i64,
     pub dir: PathBuf,
     pub title: String,
     pub summary: String,
@@ -192,16 +194,30 @@ impl Challenge {
     /// `generated/` point into `generated_root/<slug>/<hash of the generator>/`; their data is checked
     /// once the generator has run (see [`Challenge::check_data`]).
     pub fn load(dir: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Challenge, ManifestError> {
-        let manifest_path = dir.join(MANIFEST);
         let slug_text = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let slug: Slug =
-            slug_text.parse().map_err(|e: String| ManifestError::new(&manifest_path, "folder name", e))?;
+            slug_text.parse().map_err(|e: String| ManifestError::new(&dir.join(MANIFEST), "folder name", e))?;
+        Self::load_as(slug, 0, dir, known_runtimes, generated_root)
+    }
+
+    /// Loads version `version` of challenge `slug` from `dir` (version 0 is a working copy that was
+    /// never published).
+    pub fn load_as(
+        slug: Slug,
+        version: i64,
+        dir: &Path,
+        known_runtimes: &BTreeSet<String>,
+        generated_root: &Path,
+    ) -> Result<Challenge, ManifestError> {
+        let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| ManifestError::new(&manifest_path, "file", format!("cannot read: {e}")))?;
         let raw: RawManifest = toml::from_str(&text).map_err(|e| {
             ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
         })?;
-        Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)
+        let mut challenge = Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)?;
+        challenge.version = version;
+        Ok(challenge)
     }
 
     fn from_raw(
@@ -282,6 +298,7 @@ impl Challenge {
         };
         let challenge = Challenge {
             slug,
+            version: 0,
             dir: dir.to_owned(),
             title: raw.title,
             summary: raw.summary,
@@ -522,60 +539,6 @@ fn sorted_classes(labels: &[String]) -> Vec<String> {
         classes.sort_by(|a, b| parse_finite(a).partial_cmp(&parse_finite(b)).expect("finite"));
     }
     classes
-}
-
-/// Every challenge under the catalogue folder, by slug.
-#[derive(Debug, Clone, Default)]
-pub struct Catalogue {
-    challenges: BTreeMap<Slug, Challenge>,
-}
-
-impl Catalogue {
-    /// Loads every sub-folder holding a manifest; the first broken challenge stops the load.
-    pub fn load(root: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Catalogue, CatalogueError> {
-        let entries = std::fs::read_dir(root).map_err(|e| CatalogueError::Folder(root.to_owned(), e))?;
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join(MANIFEST).is_file())
-            .collect();
-        dirs.sort();
-        let mut challenges = BTreeMap::new();
-        for dir in dirs {
-            let c = Challenge::load(&dir, known_runtimes, generated_root)?;
-            challenges.insert(c.slug.clone(), c);
-        }
-        Ok(Catalogue { challenges })
-    }
-
-    pub fn get(&self, slug: &str) -> Option<&Challenge> {
-        let slug: Slug = slug.parse().ok()?;
-        self.challenges.get(&slug)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Challenge> {
-        self.challenges.values()
-    }
-
-    pub fn len(&self) -> usize {
-        self.challenges.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.challenges.is_empty()
-    }
-
-    /// The runtimes some challenge needs.
-    pub fn runtimes(&self) -> BTreeSet<String> {
-        self.challenges.values().map(|c| c.runtime.clone()).collect()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogueError {
-    #[error("cannot read the challenge folder {0}: {1}")]
-    Folder(PathBuf, std::io::Error),
-    #[error(transparent)]
-    Manifest(#[from] ManifestError),
 }
 
 impl fmt::Display for Task {

@@ -50,20 +50,27 @@ pub fn secret_seed(data_dir: &Path) -> anyhow::Result<u64> {
 
 /// Runs every generator whose output is missing, then checks the generated data of each challenge.
 pub async fn prepare(grader: &Grader, data_dir: &Path) -> anyhow::Result<()> {
-    let pending: Vec<&Challenge> = grader.catalogue.iter().filter(|c| c.generator.is_some()).collect();
+    let pending: Vec<_> = grader.catalogue.all().into_iter().filter(|c| c.generator.is_some()).collect();
     if pending.is_empty() {
         return Ok(());
     }
-    let seed = secret_seed(data_dir)?;
     for challenge in pending {
-        let (script, out) = challenge.generator.as_ref().expect("filtered");
-        if !out.join(COMPLETE).is_file() {
-            tracing::info!(challenge = %challenge.slug, "generating hidden data from the deployment seed");
-            generate(grader, challenge, script, out, seed).await?;
-        }
-        challenge.check_data()?;
+        ensure(grader, &challenge, data_dir).await?;
     }
     Ok(())
+}
+
+/// Makes the challenge's generated data if it is missing, then checks it. Returns whether it generated.
+pub async fn ensure(grader: &Grader, challenge: &Challenge, data_dir: &Path) -> anyhow::Result<bool> {
+    let Some((script, out)) = challenge.generator.as_ref() else { return Ok(false) };
+    let mut generated = false;
+    if !out.join(COMPLETE).is_file() {
+        tracing::info!(challenge = %challenge.slug, "generating hidden data from the deployment seed");
+        generate(grader, challenge, script, out, secret_seed(data_dir)?).await?;
+        generated = true;
+    }
+    challenge.check_data()?;
+    Ok(generated)
 }
 
 async fn generate(grader: &Grader, challenge: &Challenge, script: &Path, out: &Path, seed: u64) -> anyhow::Result<()> {

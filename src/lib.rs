@@ -1,6 +1,8 @@
 //! mlgrade: sandboxed grading of machine-learning coding challenges.
 
 pub mod api;
+pub mod bundle;
+pub mod catalogue;
 pub mod bench;
 pub mod challenge;
 pub mod cli;

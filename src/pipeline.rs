@@ -2,13 +2,15 @@
 //! Shared by the queue workers and the `grade` command, so both grade exactly alike.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::challenge::{Catalogue, Challenge, Task};
-use crate::grading::{self, Graded};
+use crate::catalogue::Catalogue;
+use crate::challenge::{Challenge, Task};
+use crate::grading::{self, Graded, Verdict};
 use crate::runtime::Runtimes;
 use crate::sandbox::{InputFile, RunSpec, Sandbox};
 
@@ -19,6 +21,17 @@ pub struct Outcome {
     pub graded: Graded,
     pub log: String,
     pub duration: Duration,
+}
+
+/// How a challenge's reference and baseline did against their thresholds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferenceCheck {
+    pub reference_score: Option<f64>,
+    pub expected_score: f64,
+    pub baseline_score: Option<f64>,
+    pub baseline_max_score: Option<f64>,
+    /// One sentence per failed expectation, with the verdict and the end of the log when a run failed.
+    pub failures: Vec<String>,
 }
 
 /// Everything needed to grade: the engine, the runtime images and the catalogue.
@@ -64,4 +77,59 @@ impl Grader {
         let graded = grading::grade(challenge, &data, &outcome);
         Ok(Outcome { graded, log: outcome.log, duration: outcome.duration })
     }
+
+    /// Runs the reference (must reach its expected score) and the baseline (must stay at or below its
+    /// ceiling) in the sandbox.
+    pub async fn check_reference(&self, challenge: &Challenge, labels: HashMap<String, String>) -> anyhow::Result<ReferenceCheck> {
+        let (reference, expected) = &challenge.reference;
+        let mut failures = Vec::new();
+        let reference_score = self.score_of(challenge, reference, labels.clone(), &mut failures).await?;
+        if !reference_score.is_some_and(|s| s >= *expected) {
+            failures.push(format!("the reference scored {} but must reach {expected}", shown(reference_score)));
+        }
+        let mut check = ReferenceCheck {
+            reference_score,
+            expected_score: *expected,
+            baseline_score: None,
+            baseline_max_score: None,
+            failures: Vec::new(),
+        };
+        if let Some((baseline, ceiling)) = &challenge.baseline {
+            let score = self.score_of(challenge, baseline, labels, &mut failures).await?;
+            if !score.is_some_and(|s| s <= *ceiling) {
+                failures.push(format!("the baseline scored {} but must stay at or below {ceiling}", shown(score)));
+            }
+            check.baseline_score = score;
+            check.baseline_max_score = Some(*ceiling);
+        }
+        check.failures = failures;
+        Ok(check)
+    }
+
+    async fn score_of(
+        &self,
+        challenge: &Challenge,
+        solution: &Path,
+        labels: HashMap<String, String>,
+        failures: &mut Vec<String>,
+    ) -> anyhow::Result<Option<f64>> {
+        let source = std::fs::read(solution).with_context(|| format!("reading {}", solution.display()))?;
+        let outcome = self.grade(challenge, &source, labels).await?;
+        let report = outcome.graded.report;
+        if report.verdict != Verdict::Accepted {
+            let name = solution.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let parent = solution.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy()).unwrap_or_default();
+            let log_tail: String = outcome.log.chars().rev().take(1500).collect::<Vec<_>>().into_iter().rev().collect();
+            failures.push(format!(
+                "{parent}/{name} ended {}: {}\n{log_tail}",
+                report.verdict.as_str(),
+                report.message.unwrap_or_default()
+            ));
+        }
+        Ok(report.score)
+    }
+}
+
+fn shown(score: Option<f64>) -> String {
+    score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "nothing".into())
 }

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, auth, AppState};
-use crate::challenge::Catalogue;
+use crate::catalogue::{self, Catalogue, Loader};
 use crate::config::{Paths, ServeConfig};
 use crate::generate;
 use crate::pipeline::Grader;
@@ -35,7 +35,8 @@ pub struct Application {
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
 pub async fn grader(paths: &Paths) -> anyhow::Result<Grader> {
     let runtimes = Runtimes::load(&paths.runtimes)?;
-    let catalogue = Catalogue::load(&paths.challenges, &runtimes.names(), &generate::generated_root(&paths.data_dir))?;
+    let loader = Loader { runtimes: runtimes.names(), generated_root: generate::generated_root(&paths.data_dir) };
+    let catalogue = Catalogue::from_folder(&paths.challenges, loader)?;
     let sandbox = Sandbox::connect().await?;
     sandbox.ping().await.context("the Docker engine does not answer")?;
     Ok(Grader { sandbox, runtimes: Arc::new(runtimes), catalogue: Arc::new(catalogue) })
@@ -56,10 +57,11 @@ impl Application {
         tokio::fs::create_dir_all(&paths.data_dir)
             .await
             .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
-        let grader = grader(paths).await?;
+        let mut grader = grader(paths).await?;
+        let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
+        grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
         tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
         prepare(&grader, paths).await?;
-        let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
         let instance = instance_id(&store).await?;
         let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;
@@ -75,6 +77,7 @@ impl Application {
             grader,
             admin_token_hash,
             max_upload_bytes: config.max_upload_kb * 1024,
+            data_dir: paths.data_dir.clone(),
             wakeup: Arc::new(Notify::new()),
         };
         Ok(Application {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use crate::catalogue::Origin;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
 
@@ -20,6 +21,7 @@ use crate::grading::Report;
 pub struct Claim {
     pub id: SubmissionId,
     pub challenge: String,
+    pub challenge_version: i64,
     pub file_sha256: String,
     pub attempt: i64,
     pub worker: String,
@@ -46,10 +48,31 @@ pub enum Status {
 pub struct Submission {
     pub id: SubmissionId,
     pub challenge: String,
+    /// The version the latest result was graded on, or the version a queued run will use.
+    pub challenge_version: i64,
     pub status: Status,
     pub attempts: i64,
     pub created_at: i64,
     pub result: Option<StoredResult>,
+    /// Every grading, oldest first (the latest is `result`).
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryEntry {
+    pub challenge_version: i64,
+    pub verdict: String,
+    pub score: Option<f64>,
+    pub graded_at: i64,
+}
+
+/// What a regrade request found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Regrade {
+    Queued,
+    NotFound,
+    /// Still queued or running: its current grading must finish first.
+    Busy,
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +122,13 @@ impl Store {
 
     /// Stores the file under its SHA-256 and queues a submission for it. The file is on disk before the
     /// row exists, so a queued job always finds its source.
-    pub async fn create_submission(&self, challenge: &Slug, file_name: &str, bytes: &[u8]) -> anyhow::Result<SubmissionId> {
+    pub async fn create_submission(
+        &self,
+        challenge: &Slug,
+        version: i64,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<SubmissionId> {
         let sha = hex::encode(Sha256::digest(bytes));
         self.write_file(&sha, bytes).await?;
         let id = SubmissionId::new();
@@ -112,10 +141,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO submissions (id, challenge, file_sha256, file_name, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+            "INSERT INTO submissions (id, challenge, challenge_version, file_sha256, file_name, status, created_at)
+             VALUES (?, ?, ?, ?, ?, 'queued', ?)",
         )
         .bind(id.to_string())
         .bind(challenge.as_str())
+        .bind(version)
         .bind(&sha)
         .bind(file_name)
         .bind(now)
@@ -161,7 +192,7 @@ impl Store {
               WHERE id = (SELECT id FROM submissions
                            WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?3)
                            ORDER BY created_at, id LIMIT 1)
-          RETURNING id, challenge, file_sha256, attempts",
+          RETURNING id, challenge, challenge_version, file_sha256, attempts",
         )
         .bind(worker)
         .bind(now + lease.as_millis() as i64)
@@ -174,6 +205,7 @@ impl Store {
         Ok(Some(Claim {
             id: id.parse().context("stored submission id")?,
             challenge: row.get("challenge"),
+            challenge_version: row.get("challenge_version"),
             file_sha256: row.get("file_sha256"),
             attempt: row.get("attempts"),
             worker: worker.to_owned(),
@@ -216,10 +248,11 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO results (submission_id, verdict, score, report, log, predictions, duration_ms, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO results (submission_id, challenge_version, verdict, score, report, log, predictions, duration_ms, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(claim.id.to_string())
+        .bind(claim.challenge_version)
         .bind(result.report.verdict.as_str())
         .bind(result.report.score)
         .bind(serde_json::to_string(result.report)?)
@@ -235,8 +268,10 @@ impl Store {
 
     pub async fn submission(&self, id: SubmissionId) -> anyhow::Result<Option<Submission>> {
         let row = sqlx::query(
-            "SELECT s.id, s.challenge, s.status, s.attempts, s.created_at, r.report, r.log, r.duration_ms
-               FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
+            "SELECT s.id, s.challenge, s.challenge_version, s.status, s.attempts, s.created_at,
+                    r.report, r.log, r.duration_ms, r.challenge_version AS graded_version
+               FROM submissions s
+               LEFT JOIN results r ON r.id = (SELECT MAX(id) FROM results WHERE submission_id = s.id)
               WHERE s.id = ?",
         )
         .bind(id.to_string())
@@ -256,13 +291,33 @@ impl Store {
             }),
             None => None,
         };
+        let challenge_version = match status {
+            Status::Completed => row.get::<Option<i64>, _>("graded_version").unwrap_or_default(),
+            _ => row.get("challenge_version"),
+        };
+        let history = sqlx::query(
+            "SELECT challenge_version, verdict, score, created_at FROM results WHERE submission_id = ? ORDER BY id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| HistoryEntry {
+            challenge_version: r.get("challenge_version"),
+            verdict: r.get("verdict"),
+            score: r.get("score"),
+            graded_at: r.get("created_at"),
+        })
+        .collect();
         Ok(Some(Submission {
             id,
             challenge: row.get("challenge"),
+            challenge_version,
             status,
             attempts: row.get("attempts"),
             created_at: row.get("created_at"),
             result,
+            history,
         }))
     }
 
@@ -270,7 +325,9 @@ impl Store {
     /// no predictions (not graded yet, or the run produced none).
     pub async fn predictions(&self, id: SubmissionId) -> anyhow::Result<Option<Option<String>>> {
         let row = sqlx::query(
-            "SELECT r.predictions FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = ?",
+            "SELECT r.predictions FROM submissions s
+               LEFT JOIN results r ON r.id = (SELECT MAX(id) FROM results WHERE submission_id = s.id)
+              WHERE s.id = ?",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -300,6 +357,82 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok((row.get("q"), row.get("r"), row.get("c")))
+    }
+
+    /// Queues a completed submission again, on `version`; its earlier results stay.
+    pub async fn regrade(&self, id: SubmissionId, version: i64) -> anyhow::Result<Regrade> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM submissions WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match status.as_deref() {
+            None => Regrade::NotFound,
+            Some("completed") => {
+                sqlx::query(
+                    "UPDATE submissions SET status = 'queued', challenge_version = ?, attempts = 0, worker_id = NULL,
+                            lease_expires_at = NULL, started_at = NULL, completed_at = NULL
+                      WHERE id = ?",
+                )
+                .bind(version)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                Regrade::Queued
+            }
+            Some(_) => Regrade::Busy,
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The content hash of the newest version of `slug` that came from `origin`.
+    pub async fn latest_version_hash(&self, slug: &str, origin: Origin) -> anyhow::Result<Option<String>> {
+        let hash = sqlx::query_scalar(
+            "SELECT content_sha256 FROM challenge_versions WHERE slug = ? AND origin = ? ORDER BY version DESC LIMIT 1",
+        )
+        .bind(slug)
+        .bind(origin.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(hash)
+    }
+
+    /// The newest version of every slug.
+    pub async fn current_versions(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT slug, MAX(version) AS version FROM challenge_versions GROUP BY slug ORDER BY slug")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get("slug"), r.get("version"))).collect())
+    }
+
+    /// Records the next version of `slug`; `place` moves its folder into place inside the transaction,
+    /// so the row commits only if the folder is there.
+    pub async fn insert_version(
+        &self,
+        slug: &str,
+        hash: &str,
+        origin: Origin,
+        place: impl FnOnce(i64) -> std::io::Result<()>,
+    ) -> anyhow::Result<i64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM challenge_versions WHERE slug = ?")
+            .bind(slug)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO challenge_versions (slug, version, content_sha256, origin, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(slug)
+        .bind(version)
+        .bind(hash)
+        .bind(origin.as_str())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        place(version).context("moving the version's folder into place")?;
+        tx.commit().await?;
+        Ok(version)
     }
 
     pub async fn setting(&self, key: &str) -> anyhow::Result<Option<String>> {

@@ -111,18 +111,14 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
 }
 
 async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
-    let challenge = ctx
-        .grader
-        .catalogue
-        .get(&claim.challenge)
-        .ok_or_else(|| anyhow::anyhow!("challenge '{}' is not in the catalogue", claim.challenge))?;
+    let challenge = ctx.grader.catalogue.version(&claim.challenge, claim.challenge_version)?;
     let source = ctx.store.read_file(&claim.file_sha256).await?;
     let labels = HashMap::from([
         (JOB_LABEL.to_owned(), claim.id.to_string()),
         (ATTEMPT_LABEL.to_owned(), claim.attempt.to_string()),
         (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
     ]);
-    ctx.grader.grade(challenge, &source, labels).await
+    ctx.grader.grade(&challenge, &source, labels).await
 }
 
 async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) {

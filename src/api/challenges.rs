@@ -1,16 +1,20 @@
 //! The public face of the catalogue: statement, interface, limits, metric. Never hidden file names,
 //! never hidden data.
 
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 
+use super::auth::Admin;
 use super::error::{ApiError, ApiResult};
 use super::AppState;
+use crate::bundle::{self, BundleError, BundleLimits};
+use crate::catalogue::{self, Origin};
 use crate::challenge::Challenge;
-use crate::domain::Limits;
+use crate::domain::{Limits, Slug};
+use crate::pipeline::ReferenceCheck;
 
 #[derive(Serialize)]
 pub struct MetricView {
@@ -25,6 +29,7 @@ pub struct MetricView {
 #[derive(Serialize)]
 pub struct ChallengeSummary {
     slug: String,
+    version: i64,
     title: String,
     summary: String,
     task: String,
@@ -60,6 +65,7 @@ fn summary(c: &Challenge) -> ChallengeSummary {
     let g = &c.grading;
     ChallengeSummary {
         slug: c.slug.to_string(),
+        version: c.version,
         title: c.title.clone(),
         summary: c.summary.clone(),
         task: c.task.to_string(),
@@ -75,10 +81,10 @@ fn summary(c: &Challenge) -> ChallengeSummary {
 }
 
 pub async fn list(State(state): State<AppState>) -> Json<Vec<ChallengeSummary>> {
-    Json(state.grader.catalogue.iter().map(summary).collect())
+    Json(state.grader.catalogue.all().iter().map(|c| summary(c)).collect())
 }
 
-fn find<'a>(state: &'a AppState, slug: &str) -> ApiResult<&'a Challenge> {
+fn find(state: &AppState, slug: &str) -> ApiResult<std::sync::Arc<Challenge>> {
     state
         .grader
         .catalogue
@@ -89,7 +95,7 @@ fn find<'a>(state: &'a AppState, slug: &str) -> ApiResult<&'a Challenge> {
 pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<ChallengeDetail>> {
     let c = find(&state, &slug)?;
     Ok(Json(ChallengeDetail {
-        summary: summary(c),
+        summary: summary(&c),
         statement: c.statement.clone(),
         starter: c.starter.clone(),
         interface: InterfaceView {
@@ -117,4 +123,98 @@ pub async fn sample(State(state): State<AppState>, Path(slug): Path<String>) -> 
 pub async fn starter(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
     let c = find(&state, &slug)?;
     Ok(([(header::CONTENT_TYPE, "text/x-python; charset=utf-8")], c.starter.clone()))
+}
+
+/// Largest bundle accepted by `POST /api/v1/challenges`.
+pub const MAX_BUNDLE_BYTES: usize = 64 << 20;
+
+#[derive(Serialize)]
+pub struct Published {
+    slug: String,
+    version: i64,
+    check: ReferenceCheck,
+}
+
+/// `POST /api/v1/challenges`: multipart with `slug` and `bundle` (a `.tar.gz` or `.zip` laid out like a
+/// catalogue folder). The bundle is unpacked into a staging folder, its manifest and files validated,
+/// its reference and baseline run in the sandbox; only then does it become the slug's next version.
+/// Any refusal leaves nothing behind.
+pub async fn upload(_admin: Admin, State(state): State<AppState>, mut form: Multipart) -> ApiResult<(StatusCode, Json<Published>)> {
+    let mut slug = None;
+    let mut archive = None;
+    while let Some(field) = form.next_field().await.map_err(form_error)? {
+        match field.name() {
+            Some("slug") => slug = Some(field.text().await.map_err(form_error)?),
+            Some("bundle") => archive = Some(field.bytes().await.map_err(form_error)?),
+            _ => {}
+        }
+    }
+    let slug: Slug = slug
+        .ok_or_else(|| ApiError::BadRequest("missing field 'slug'".into()))?
+        .trim()
+        .parse()
+        .map_err(ApiError::BadRequest)?;
+    let archive = archive.ok_or_else(|| ApiError::BadRequest("missing field 'bundle'".into()))?;
+
+    let staging_root = state.data_dir.join("staging");
+    std::fs::create_dir_all(&staging_root).map_err(anyhow::Error::from)?;
+    let staging = tempfile::tempdir_in(&staging_root).map_err(anyhow::Error::from)?;
+    let folder = tokio::task::spawn_blocking({
+        let dest = staging.path().to_owned();
+        move || bundle::unpack(&archive, &dest, BundleLimits::default())
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(bundle_error)?;
+
+    let loader = state.grader.catalogue.loader().clone();
+    let candidate = Challenge::load_as(slug.clone(), 0, &folder, &loader.runtimes, &loader.generated_root)
+        .map_err(|e| ApiError::Unprocessable(strip_staging(&e.to_string(), &folder)))?;
+    let generated = crate::generate::ensure(&state.grader, &candidate, &state.data_dir)
+        .await
+        .map_err(|e| ApiError::Unprocessable(format!("the data generator failed: {e:#}")))?;
+    let check = state.grader.check_reference(&candidate, crate::cli::cli_labels()).await?;
+    if !check.failures.is_empty() {
+        if generated {
+            if let Some((_, out)) = &candidate.generator {
+                let _ = std::fs::remove_dir_all(out);
+            }
+        }
+        return Err(ApiError::Unprocessable(format!("the bundle was not published: {}", check.failures.join("; "))));
+    }
+
+    let hash = catalogue::content_hash(&folder)?;
+    let versions_root = state.grader.catalogue.versions_root().ok_or_else(|| anyhow::anyhow!("no versions folder"))?.to_owned();
+    let version = catalogue::publish_dir(&state.store, &versions_root, &slug, &folder, &hash, Origin::Upload).await?;
+    let published = Challenge::load_as(
+        slug.clone(),
+        version,
+        &catalogue::version_dir(&versions_root, &slug, version),
+        &loader.runtimes,
+        &loader.generated_root,
+    )
+    .map_err(anyhow::Error::from)?;
+    state.grader.catalogue.publish(published);
+    tracing::info!(challenge = %slug, version, "published an uploaded bundle");
+    Ok((StatusCode::CREATED, Json(Published { slug: slug.to_string(), version, check })))
+}
+
+fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!("the bundle passes the {MAX_BUNDLE_BYTES}-byte limit"))
+    } else {
+        ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+    }
+}
+
+fn bundle_error(e: BundleError) -> ApiError {
+    match e {
+        BundleError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+/// Manifest errors name the file inside the bundle, not the staging folder on the server.
+fn strip_staging(message: &str, folder: &std::path::Path) -> String {
+    message.replace(&format!("{}/", folder.display()), "")
 }

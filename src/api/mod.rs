@@ -30,6 +30,8 @@ pub struct AppState {
     pub grader: Grader,
     pub admin_token_hash: [u8; 32],
     pub max_upload_bytes: usize,
+    /// The data folder: published challenge versions, generated data, staging for uploads.
+    pub data_dir: std::path::PathBuf,
     pub wakeup: Arc<Notify>,
 }
 
@@ -40,10 +42,17 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions", post(submissions::create).layer(DefaultBodyLimit::max(body_limit)))
         .route("/submissions/{id}", get(submissions::get))
         .route("/submissions/{id}/predictions", get(submissions::predictions))
-        .route("/challenges", get(challenges::list))
+        .route("/submissions/{id}/regrade", post(submissions::regrade))
         .route("/challenges/{slug}", get(challenges::detail))
         .route("/challenges/{slug}/sample.csv", get(challenges::sample))
-        .route("/challenges/{slug}/solution.py", get(challenges::starter));
+        .route("/challenges/{slug}/solution.py", get(challenges::starter))
+        .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Publishing runs the reference solution in the sandbox, which can take the challenge's whole
+        // time limit, so this route is outside the request timeout.
+        .route(
+            "/challenges",
+            get(challenges::list).post(challenges::upload).layer(DefaultBodyLimit::max(challenges::MAX_BUNDLE_BYTES)),
+        );
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
@@ -65,7 +74,6 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| {
             let body = json!({ "error": { "code": "internal", "message": "the service failed to handle this request; it has been logged" } });
             (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()

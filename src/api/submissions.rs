@@ -11,16 +11,20 @@ use super::error::{ApiError, ApiResult};
 use super::AppState;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
-use crate::store::{Status, Submission};
+use crate::store::{HistoryEntry, Regrade, Status, Submission};
 
 /// A submission as the API and the `grade` command print it.
 #[derive(Debug, Serialize)]
 pub struct SubmissionView {
     pub id: String,
     pub challenge: String,
+    /// The version the shown result was graded on (or a queued run will use).
+    pub challenge_version: i64,
     pub status: Status,
     #[serde(flatten)]
     pub result: Option<ResultView>,
+    /// Every grading of this submission, oldest first; a regrade adds one and changes none.
+    pub history: Vec<HistoryEntry>,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,8 +40,10 @@ impl From<Submission> for SubmissionView {
         SubmissionView {
             id: s.id.to_string(),
             challenge: s.challenge,
+            challenge_version: s.challenge_version,
             status: s.status,
             result: s.result.map(|r| ResultView { report: r.report, log: r.log, duration_ms: r.duration_ms }),
+            history: s.history,
         }
     }
 }
@@ -46,6 +52,7 @@ impl From<Submission> for SubmissionView {
 pub struct Accepted {
     id: String,
     status: Status,
+    challenge_version: i64,
 }
 
 /// `POST /api/v1/submissions`: multipart with `challenge` (a slug) and `file` (Python source).
@@ -70,14 +77,37 @@ pub async fn create(
     let challenge = challenge.ok_or_else(|| ApiError::BadRequest("missing field 'challenge'".into()))?;
     let (file_name, bytes) = file.ok_or_else(|| ApiError::BadRequest("missing field 'file'".into()))?;
     let slug: Slug = challenge.trim().parse().map_err(|_| unknown_challenge(&challenge))?;
-    if state.grader.catalogue.get(slug.as_str()).is_none() {
-        return Err(unknown_challenge(&challenge));
-    }
+    let current = state.grader.catalogue.get(slug.as_str()).ok_or_else(|| unknown_challenge(&challenge))?;
     check_source(&bytes, state.max_upload_bytes)?;
-    let id = state.store.create_submission(&slug, &file_name, &bytes).await?;
+    let id = state.store.create_submission(&slug, current.version, &file_name, &bytes).await?;
     state.wakeup.notify_one();
     tracing::info!(submission = %id, challenge = %slug, bytes = bytes.len(), "queued");
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued })))
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued, challenge_version: current.version })))
+}
+
+/// `POST /api/v1/submissions/{id}/regrade`: grades the submission again on the challenge's current
+/// version; the earlier results stay in its history.
+pub async fn regrade(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    let id = parse_id(&raw)?;
+    let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?;
+    let current = state
+        .grader
+        .catalogue
+        .get(&submission.challenge)
+        .ok_or_else(|| ApiError::NotFound(format!("challenge '{}' is no longer published", submission.challenge)))?;
+    match state.store.regrade(id, current.version).await? {
+        Regrade::Queued => {
+            state.wakeup.notify_one();
+            tracing::info!(submission = %id, version = current.version, "queued for regrading");
+            Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued, challenge_version: current.version })))
+        }
+        Regrade::NotFound => Err(ApiError::NotFound(format!("no submission '{raw}'"))),
+        Regrade::Busy => Err(ApiError::Conflict("the submission is still being graded; regrade it once it completes".into())),
+    }
 }
 
 fn unknown_challenge(name: &str) -> ApiError {

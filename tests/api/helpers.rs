@@ -96,6 +96,16 @@ impl TestApp {
         body["id"].as_str().unwrap().to_owned()
     }
 
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+
+    pub async fn submission_json(&self, id: &str) -> Value {
+        let resp = self.client.get(self.url(&format!("/api/v1/submissions/{id}"))).bearer_auth(TOKEN).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
     /// Polls until the submission is completed and returns it.
     pub async fn wait_for(&self, id: &str) -> Value {
         wait_completed(&self.client, &self.address, id, Duration::from_secs(300)).await
