@@ -38,8 +38,11 @@ impl ManifestError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// The built-in fit/predict harness.
+    /// The built-in fit/predict harness; the service computes the metrics.
     Predict,
+    /// The challenge's own harness next to the candidate's code, and its own trusted scoring program
+    /// in a second sandbox that never sees that code.
+    Scored,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -49,6 +52,8 @@ pub enum Task {
     Regression,
     /// Fit on unlabelled rows, predict cluster ids; graded against hidden cluster ids.
     Clustering,
+    /// Whatever a scored challenge's own program measures.
+    Custom,
 }
 
 /// What `X` is for the candidate's Model.
@@ -69,7 +74,7 @@ struct RawManifest {
     summary: String,
     runtime: String,
     kind: Kind,
-    task: Task,
+    task: Option<Task>,
     hidden_labels_public: bool,
     interface: RawInterface,
     limits: RawLimits,
@@ -77,6 +82,29 @@ struct RawManifest {
     grading: RawGrading,
     reference: RawReference,
     baseline: Option<RawBaseline>,
+    scoring: Option<RawScoring>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScoring {
+    harness: String,
+    program: String,
+    #[serde(default)]
+    inputs: Vec<String>,
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+/// The parts of a scored challenge: its harness, its trusted program, and the files each sandbox gets.
+#[derive(Debug, Clone)]
+pub struct Scoring {
+    pub harness: PathBuf,
+    pub program: PathBuf,
+    /// Given to the candidate's sandbox as `inputs/<name>`.
+    pub inputs: Vec<PathBuf>,
+    /// Given to the scoring sandbox only, as `references/<name>`.
+    pub references: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,11 +120,13 @@ struct RawInterface {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawData {
-    train: String,
-    test: String,
-    label: String,
+    train: Option<String>,
+    test: Option<String>,
+    label: Option<String>,
     public_sample: String,
+    #[serde(default = "default_public_fraction")]
     public_fraction: f64,
+    #[serde(default)]
     split_seed: u64,
     /// A script that makes the hidden rows from the deployment's secret seed.
     generator: Option<String>,
@@ -128,10 +158,42 @@ struct RawBaseline {
     max_score: f64,
 }
 
+fn default_public_fraction() -> f64 {
+    0.5
+}
+
+/// The metric a challenge's score comes from: computed by the service, or reported by the challenge's
+/// own scoring program (which reports values in [0, 1], higher better).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Primary {
+    Builtin(Metric),
+    Reported(String),
+}
+
+impl Primary {
+    pub fn name(&self) -> &str {
+        match self {
+            Primary::Builtin(m) => m.name(),
+            Primary::Reported(name) => name,
+        }
+    }
+
+    pub fn higher_is_better(&self) -> bool {
+        match self {
+            Primary::Builtin(m) => m.higher_is_better(),
+            Primary::Reported(_) => true,
+        }
+    }
+
+    pub fn needs_probabilities(&self) -> bool {
+        matches!(self, Primary::Builtin(m) if m.needs_probabilities())
+    }
+}
+
 /// How a challenge is graded: the primary metric, the score scale and the overfitting threshold.
 #[derive(Debug, Clone)]
 pub struct Grading {
-    pub metric: Metric,
+    pub metric: Primary,
     /// Metric value that scores 0.
     pub zero: f64,
     /// Metric value that scores 100.
@@ -179,9 +241,10 @@ pub struct Challenge {
     pub grading: Grading,
     pub statement: String,
     pub starter: String,
-    train: PathBuf,
-    test: PathBuf,
+    /// Hidden train and test files (predict challenges).
+    data: Option<(PathBuf, PathBuf)>,
     pub label: String,
+    pub scoring: Option<Scoring>,
     pub public_sample: PathBuf,
     pub reference: (PathBuf, f64),
     pub baseline: Option<(PathBuf, f64)>,
@@ -240,8 +303,27 @@ impl Challenge {
             let (field, problem) = e.split_once(": ").unwrap_or(("limits", &e));
             err(field, problem.to_owned())
         })?;
-        let metric: Metric = raw.grading.metric.parse().map_err(|e: String| err("grading.metric", e))?;
-        check_metric_fits_task(metric, raw.task).map_err(|e| err("grading.metric", e))?;
+        let (task, metric) = match (raw.kind, raw.task) {
+            (Kind::Predict, None) => return Err(err("task", "predict challenges name their task".into())),
+            (Kind::Predict, Some(Task::Custom)) => {
+                return Err(err("task", "'custom' is only for scored challenges".into()))
+            }
+            (Kind::Predict, Some(task)) => {
+                let metric: Metric = raw.grading.metric.parse().map_err(|e: String| err("grading.metric", e))?;
+                check_metric_fits_task(metric, task).map_err(|e| err("grading.metric", e))?;
+                (task, Primary::Builtin(metric))
+            }
+            (Kind::Scored, Some(t)) if t != Task::Custom => {
+                return Err(err("task", "a scored challenge's task is 'custom' (or left out)".into()))
+            }
+            (Kind::Scored, _) => {
+                let name = raw.grading.metric.trim();
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                    return Err(err("grading.metric", "a reported metric name is lowercase letters, digits and '_'".into()));
+                }
+                (Task::Custom, Primary::Reported(name.to_owned()))
+            }
+        };
         let grading = Grading {
             metric,
             zero: raw.grading.zero,
@@ -283,8 +365,30 @@ impl Challenge {
                 (None, _) => file(field, rel),
             }
         };
-        let train = data_file("data.train", &raw.data.train)?;
-        let test = data_file("data.test", &raw.data.test)?;
+        let data = match (raw.kind, &raw.data.train, &raw.data.test) {
+            (_, Some(train), Some(test)) => Some((data_file("data.train", train)?, data_file("data.test", test)?)),
+            (Kind::Predict, None, _) => return Err(err("data.train", "required for predict challenges".into())),
+            (Kind::Predict, _, None) => return Err(err("data.test", "required for predict challenges".into())),
+            (Kind::Scored, _, _) => None,
+        };
+        let label = match (raw.kind, raw.data.label) {
+            (_, Some(label)) => label,
+            (Kind::Predict, None) => return Err(err("data.label", "required for predict challenges".into())),
+            (Kind::Scored, None) => String::new(),
+        };
+        let scoring = match (raw.kind, &raw.scoring) {
+            (Kind::Scored, Some(s)) => Some(Scoring {
+                harness: file("scoring.harness", &s.harness)?,
+                program: file("scoring.program", &s.program)?,
+                inputs: s.inputs.iter().map(|rel| data_file("scoring.inputs", rel)).collect::<Result<_, _>>()?,
+                references: s.references.iter().map(|rel| data_file("scoring.references", rel)).collect::<Result<_, _>>()?,
+            }),
+            (Kind::Scored, None) => return Err(err("scoring", "scored challenges need a [scoring] section".into())),
+            (Kind::Predict, Some(_)) => {
+                return Err(err("scoring", "only scored challenges have a [scoring] section".into()))
+            }
+            (Kind::Predict, None) => None,
+        };
         let public_sample = file("data.public_sample", &raw.data.public_sample)?;
         let statement_path = file("statement", "README.md")?;
         let starter_path = file("interface.entry", &raw.interface.entry)?;
@@ -304,7 +408,7 @@ impl Challenge {
             summary: raw.summary,
             runtime: raw.runtime,
             kind: raw.kind,
-            task: raw.task,
+            task,
             hidden_labels_public: raw.hidden_labels_public,
             entry: raw.interface.entry,
             input: raw.interface.input,
@@ -313,9 +417,9 @@ impl Challenge {
             grading,
             statement: read("statement", &statement_path)?,
             starter: read("interface.entry", &starter_path)?,
-            train,
-            test,
-            label: raw.data.label,
+            data,
+            label,
+            scoring,
             public_sample,
             reference,
             baseline,
@@ -328,15 +432,26 @@ impl Challenge {
         Ok(challenge)
     }
 
-    /// Parses the hidden data and checks it fits the manifest.
+    /// Parses the hidden data and checks it fits the manifest; for a scored challenge, checks its
+    /// input and reference files exist.
     pub fn check_data(&self) -> Result<(), ManifestError> {
-        self.dataset().map(|_| ()).map_err(|e| ManifestError::new(&self.dir.join(MANIFEST), "data", e))
+        let problem = |e: String| ManifestError::new(&self.dir.join(MANIFEST), "data", e);
+        if let Some(scoring) = &self.scoring {
+            if let Some(missing) = scoring.inputs.iter().chain(&scoring.references).find(|p| !p.is_file()) {
+                return Err(problem(format!("{} was not produced", missing.file_name().unwrap_or_default().to_string_lossy())));
+            }
+        }
+        if self.data.is_some() {
+            self.dataset().map_err(problem)?;
+        }
+        Ok(())
     }
 
     /// Reads the hidden train and test files.
     pub fn dataset(&self) -> Result<Dataset, String> {
-        let train = Table::read(&self.train)?;
-        let test = Table::read(&self.test)?;
+        let (train, test) = self.data.as_ref().ok_or("this challenge has no train and test files")?;
+        let train = Table::read(train)?;
+        let test = Table::read(test)?;
         Dataset::new(train, test, &self.label, self.task, self.input)
     }
 }
@@ -350,6 +465,7 @@ fn check_metric_fits_task(metric: Metric, task: Task) -> Result<(), String> {
         ),
         Task::Regression => matches!(metric, Rmse | Mae | R2),
         Task::Clustering => matches!(metric, AdjustedRandIndex),
+        Task::Custom => false,
     };
     if fits {
         Ok(())
@@ -501,7 +617,7 @@ impl Dataset {
                 }
                 Vec::new()
             }
-            Task::Clustering => Vec::new(),
+            Task::Clustering | Task::Custom => Vec::new(),
         };
         if task == Task::Clustering {
             // Cluster ids are the answers: none of them, training rows included, enter the sandbox.
@@ -547,6 +663,7 @@ impl fmt::Display for Task {
             Task::Classification => "classification",
             Task::Regression => "regression",
             Task::Clustering => "clustering",
+            Task::Custom => "custom",
         })
     }
 }
@@ -584,7 +701,7 @@ mod tests {
     #[test]
     fn score_is_linear_and_clamped_both_directions() {
         let mut g = Grading {
-            metric: Metric::Accuracy,
+            metric: Primary::Builtin(Metric::Accuracy),
             zero: 0.5,
             full: 0.9,
             max_gap: 0.1,
@@ -597,7 +714,7 @@ mod tests {
         assert_eq!(g.score(0.7), 50.0);
         assert_eq!(g.score(0.2), 0.0);
         assert_eq!(g.score(1.0), 100.0);
-        g.metric = Metric::Rmse;
+        g.metric = Primary::Builtin(Metric::Rmse);
         g.zero = 10.0;
         g.full = 2.0;
         assert_eq!(g.score(6.0), 50.0);

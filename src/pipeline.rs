@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::catalogue::Catalogue;
-use crate::challenge::{Challenge, Task};
-use crate::grading::{self, Graded, Verdict};
+use crate::challenge::{Challenge, Scoring, Task};
+use crate::grading::{self, scored, Graded, Verdict};
 use crate::runtime::Runtimes;
 use crate::sandbox::{InputFile, RunSpec, Sandbox};
 
@@ -51,6 +51,9 @@ impl Grader {
         source: &[u8],
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Outcome> {
+        if let Some(scoring) = &challenge.scoring {
+            return self.grade_scored(challenge, scoring, source, labels).await;
+        }
         let runtime = self
             .runtimes
             .get(&challenge.runtime)
@@ -76,6 +79,53 @@ impl Grader {
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
         let graded = grading::grade(challenge, &data, &outcome);
         Ok(Outcome { graded, log: outcome.log, duration: outcome.duration })
+    }
+
+    /// A scored challenge: the candidate's code runs beside the challenge's harness; the challenge's
+    /// scoring program then runs in a second sandbox with the references and the candidate's output,
+    /// never the candidate's code.
+    async fn grade_scored(
+        &self,
+        challenge: &Challenge,
+        scoring: &Scoring,
+        source: &[u8],
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<Outcome> {
+        let image = self.image_of(challenge)?;
+        let mut files = vec![
+            InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.harness)? },
+            InputFile { name: "solution.py".into(), bytes: source.to_vec() },
+        ];
+        files.extend(named_files("inputs", &scoring.inputs)?);
+        let run = self
+            .sandbox
+            .run(RunSpec { image: image.clone(), limits: challenge.limits, files, labels: labels.clone() })
+            .await
+            .context("running the candidate's sandbox")?;
+        let output = match scored::candidate_output(challenge, &run) {
+            Ok(output) => output,
+            Err(report) => return Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: run.log, duration: run.duration }),
+        };
+        let mut files = vec![
+            InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.program)? },
+            InputFile { name: "candidate.json".into(), bytes: serde_json::to_vec(&output)? },
+        ];
+        files.extend(named_files("references", &scoring.references)?);
+        let program = self
+            .sandbox
+            .run(RunSpec { image, limits: challenge.limits, files, labels })
+            .await
+            .context("running the scoring program's sandbox")?;
+        let report = scored::report(challenge, &program);
+        Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: run.log, duration: run.duration })
+    }
+
+    fn image_of(&self, challenge: &Challenge) -> anyhow::Result<String> {
+        let runtime = self
+            .runtimes
+            .get(&challenge.runtime)
+            .with_context(|| format!("runtime '{}' has no recipe", challenge.runtime))?;
+        Ok(runtime.image.clone())
     }
 
     /// Runs the reference (must reach its expected score) and the baseline (must stay at or below its
@@ -128,6 +178,17 @@ impl Grader {
         }
         Ok(report.score)
     }
+}
+
+/// Files under `folder/` in the sandbox, each by its own name.
+fn named_files(folder: &str, paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<InputFile>> {
+    paths
+        .iter()
+        .map(|p| {
+            let name = p.file_name().context("a file name")?.to_string_lossy();
+            Ok(InputFile { name: format!("{folder}/{name}"), bytes: std::fs::read(p).with_context(|| format!("reading {}", p.display()))? })
+        })
+        .collect()
 }
 
 fn shown(score: Option<f64>) -> String {

@@ -18,7 +18,7 @@ use crate::pipeline::ReferenceCheck;
 
 #[derive(Serialize)]
 pub struct MetricView {
-    name: &'static str,
+    name: String,
     higher_is_better: bool,
     /// Metric value that scores 0.
     zero: f64,
@@ -71,7 +71,7 @@ fn summary(c: &Challenge) -> ChallengeSummary {
         task: c.task.to_string(),
         runtime: c.runtime.clone(),
         metric: MetricView {
-            name: g.metric.name(),
+            name: g.metric.name().to_owned(),
             higher_is_better: g.metric.higher_is_better(),
             zero: g.zero,
             full: g.full,

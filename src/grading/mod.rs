@@ -4,6 +4,7 @@
 //! are only ever read on this side of the sandbox.
 
 pub mod metrics;
+pub mod scored;
 mod split;
 
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::challenge::{canonical_label, parse_finite, Challenge, Dataset, Task};
+use crate::challenge::{canonical_label, parse_finite, Challenge, Dataset, Primary, Task};
 use crate::sandbox::RunOutcome;
 use metrics::Metric;
 pub use split::public_private_split;
@@ -147,7 +148,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
     let truth = Truth::of(challenge, data, &data.test_labels)?;
     let metrics = evaluate(challenge, &truth.subset(&private_idx), &test.subset(&private_idx));
     let public = evaluate(challenge, &truth.subset(&public_idx), &test.subset(&public_idx));
-    let primary = challenge.grading.metric;
+    let primary = &challenge.grading.metric;
     let test_value = *metrics.get(primary.name()).ok_or_else(|| {
         Report::failed(Verdict::InternalError, format!("{} is undefined on the private rows", primary.name()))
     })?;
@@ -173,7 +174,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
 }
 
 /// Verdicts that follow from how the process ended, before any output is read.
-fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
+pub fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
     if outcome.timed_out {
         return Err(Report::failed(
             Verdict::TimeLimitExceeded,
@@ -196,8 +197,8 @@ fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report>
     }
 }
 
-fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Overfitting {
-    let metric = challenge.grading.metric;
+pub fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Overfitting {
+    let metric = &challenge.grading.metric;
     let gap = if metric.higher_is_better() { train_value - test_value } else { test_value - train_value };
     let threshold = challenge.grading.max_gap;
     let flagged = gap > threshold;
@@ -221,7 +222,7 @@ fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Over
 }
 
 /// Worse-is-positive difference `a` minus `b` in the metric's better direction.
-fn better_by(metric: Metric, a: f64, b: f64) -> f64 {
+fn better_by(metric: &Primary, a: f64, b: f64) -> f64 {
     if metric.higher_is_better() {
         a - b
     } else {
@@ -240,7 +241,7 @@ fn checks(
     reported: Option<f64>,
 ) -> Vec<Check> {
     let g = &challenge.grading;
-    let m = g.metric;
+    let m = &g.metric;
     let name = m.name();
     let mut out = Vec::new();
     if let Some(o) = overfitting {
@@ -346,6 +347,7 @@ impl Predictions {
                     p.values.push(v);
                 }
             }
+            Task::Custom => return Err(not_predict()),
             Task::Clustering => {
                 if let Some((i, t)) = p.text.iter().enumerate().find(|(_, t)| t.parse::<i64>().is_err()) {
                     return Err(wrong(format!("{which} prediction {i} is '{t}', not an integer cluster id")));
@@ -416,6 +418,7 @@ impl Truth {
                 Ok(Truth { classes, values: vec![] })
             }
             Task::Clustering => Ok(Truth { classes: cluster_indices(labels), values: vec![] }),
+            Task::Custom => Err(not_predict()),
             Task::Regression => {
                 let values = labels
                     .iter()
@@ -466,8 +469,13 @@ fn evaluate(challenge: &Challenge, truth: &Truth, pred: &Predictions) -> BTreeMa
         Task::Clustering => {
             put(Metric::AdjustedRandIndex, Some(metrics::adjusted_rand_index(&truth.classes, &pred.classes)));
         }
+        Task::Custom => {}
     }
     out
+}
+
+fn not_predict() -> Report {
+    Report::failed(Verdict::InternalError, "a scored challenge reached the predict grader")
 }
 
 /// Numbers cluster ids by first appearance: only which rows share a cluster matters.

@@ -243,14 +243,14 @@ fn container_config(spec: &RunSpec) -> Config<String> {
     let threads = (limits.cpus.ceil() as u64).max(1).to_string();
     Config {
         image: Some(spec.image.clone()),
-        cmd: Some(vec!["python3".into(), "-I".into(), "-c".into(), BOOTSTRAP.into()]),
+        // -I keeps the environment and the working directory out of Python's import path and settings,
+        // so -B (no bytecode files) and -u (unbuffered output) are given as flags.
+        cmd: Some(vec!["python3".into(), "-I".into(), "-B".into(), "-u".into(), "-c".into(), BOOTSTRAP.into()]),
         user: Some(SANDBOX_USER.into()),
         // A fixed, minimal environment: nothing of the service's own environment enters the sandbox.
         env: Some(vec![
             "PATH=/usr/local/bin:/usr/bin:/bin".into(),
             format!("HOME={WORK_DIR}"),
-            "PYTHONDONTWRITEBYTECODE=1".into(),
-            "PYTHONUNBUFFERED=1".into(),
             "MPLCONFIGDIR=/tmp".into(),
             format!("OMP_NUM_THREADS={threads}"),
             format!("OPENBLAS_NUM_THREADS={threads}"),

@@ -25,7 +25,9 @@ pub fn test_catalogue(dir: &Path) -> PathBuf {
     let root = dir.join("challenges");
     std::fs::create_dir_all(&root).unwrap();
     std::os::unix::fs::symlink(repo().join("challenges").join(DECISION_TREE), root.join(DECISION_TREE)).unwrap();
-    std::os::unix::fs::symlink(repo().join("tests/fixtures/challenges").join(TINY), root.join(TINY)).unwrap();
+    for fixture in [TINY, "tiny-scored"] {
+        std::os::unix::fs::symlink(repo().join("tests/fixtures/challenges").join(fixture), root.join(fixture)).unwrap();
+    }
     root
 }
 

@@ -6,3 +6,4 @@ mod graded;
 mod helpers;
 mod hostile;
 mod recovery;
+mod scored;

@@ -1,0 +1,79 @@
+//! Grading of scored challenges: the candidate's run produces a JSON document, the challenge's trusted
+//! scoring program turns it into metrics in a second sandbox, and the service only checks and scales
+//! what the program reports.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{check_exit, overfitting, Report, Verdict};
+use crate::challenge::Challenge;
+use crate::sandbox::RunOutcome;
+
+/// What a scoring program prints.
+#[derive(Debug, Deserialize)]
+struct ProgramOutput {
+    metrics: BTreeMap<String, f64>,
+    /// Metrics on a public part, when the program splits its checks that way.
+    #[serde(default)]
+    public: BTreeMap<String, f64>,
+    /// The score metric on rows the candidate trained on, for the overfitting check.
+    train_metric: Option<f64>,
+}
+
+/// Checks the candidate's run; on success returns the JSON document it produced, for the program.
+pub fn candidate_output(challenge: &Challenge, run: &RunOutcome) -> Result<serde_json::Value, Report> {
+    check_exit(challenge, run)?;
+    let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
+    if run.result_overflow {
+        return Err(wrong(format!("the harness output passed {} bytes", crate::sandbox::RESULT_CAP)));
+    }
+    if run.result.iter().all(u8::is_ascii_whitespace) {
+        return Err(wrong("nothing came back: the program ended before the harness could report".into()));
+    }
+    serde_json::from_slice(&run.result).map_err(|e| wrong(format!("the harness output could not be read: {e}")))
+}
+
+/// Turns the scoring program's run into the report. A program that fails is the challenge's fault:
+/// the verdict is `internal_error`, with the program's own words for the hiring team.
+pub fn report(challenge: &Challenge, program: &RunOutcome) -> Report {
+    match program_metrics(challenge, program) {
+        Ok(report) => report,
+        Err(problem) => {
+            let log_tail: String = program.log.chars().rev().take(2000).collect::<Vec<_>>().into_iter().rev().collect();
+            tracing::error!(challenge = %challenge.slug, problem, "the challenge's scoring program failed");
+            Report::failed(
+                Verdict::InternalError,
+                format!("the challenge's scoring program failed ({problem}); this is a fault of the challenge, not of the submission\n{log_tail}"),
+            )
+        }
+    }
+}
+
+fn program_metrics(challenge: &Challenge, program: &RunOutcome) -> Result<Report, String> {
+    if program.timed_out {
+        return Err(format!("it passed the {} s limit", challenge.limits.time_seconds));
+    }
+    if program.oom_killed {
+        return Err("it ran out of memory".into());
+    }
+    if program.exit_code != 0 {
+        return Err(format!("it exited with code {}", program.exit_code));
+    }
+    let out: ProgramOutput =
+        serde_json::from_slice(&program.result).map_err(|e| format!("its output is not the expected JSON: {e}"))?;
+    let name = challenge.grading.metric.name();
+    let value = *out.metrics.get(name).ok_or_else(|| format!("it reported no '{name}'"))?;
+    if let Some((bad, v)) = out.metrics.iter().chain(&out.public).find(|(_, v)| !v.is_finite()) {
+        return Err(format!("it reported {bad} = {v}"));
+    }
+    Ok(Report {
+        verdict: Verdict::Accepted,
+        score: Some(challenge.grading.score(value)),
+        overfitting: out.train_metric.map(|train| overfitting(challenge, train, value)),
+        checks: Vec::new(),
+        metrics: out.metrics,
+        public: out.public,
+        message: None,
+    })
+}
