@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::AppState;
 use crate::bundle::{self, BundleError, BundleLimits};
 use crate::catalogue::{self, Origin};
-use crate::challenge::Challenge;
+use crate::challenge::{Challenge, Input, Kind, Task};
 use crate::domain::{Limits, Slug};
 use crate::pipeline::ReferenceCheck;
 
@@ -38,13 +38,32 @@ pub struct ChallengeSummary {
     limits: Limits,
 }
 
+/// What the candidate writes: the predict contract, or for a scored challenge whatever its statement
+/// asks for in the entry file.
 #[derive(Serialize)]
 pub struct InterfaceView {
     file: String,
-    class: &'static str,
-    methods: [&'static str; 3],
-    optional: [&'static str; 1],
+    kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'static str>,
+    methods: Vec<String>,
+    optional: Vec<String>,
+    /// What `X` is: a numpy array or a pandas DataFrame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input: Option<Input>,
     params: serde_json::Value,
+}
+
+/// The thresholds of the generalisation checks, so candidates know what is measured.
+#[derive(Serialize)]
+pub struct ChecksView {
+    max_train_test_gap: f64,
+    max_public_private_gap: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_train: Option<f64>,
+    /// Set when the Model must report its own cross-validated estimate as `cv_score_`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_optimism: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -54,7 +73,7 @@ pub struct ChallengeDetail {
     statement: String,
     starter: String,
     interface: InterfaceView,
-    overfitting_max_gap: f64,
+    checks: ChecksView,
     public_fraction: f64,
     hidden_labels_public: bool,
     sample_url: String,
@@ -98,26 +117,50 @@ pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> 
         summary: summary(&c),
         statement: c.statement.clone(),
         starter: c.starter.clone(),
-        interface: InterfaceView {
-            file: c.entry.clone(),
-            class: "Model",
-            methods: ["__init__(self, **params)", "fit(self, X, y)", "predict(self, X)"],
-            optional: ["predict_proba(self, X)"],
-            params: c.params.clone(),
+        interface: interface(&c),
+        checks: ChecksView {
+            max_train_test_gap: c.grading.max_gap,
+            max_public_private_gap: c.grading.max_public_gap,
+            min_train: c.grading.min_train,
+            max_optimism: c.grading.max_optimism,
         },
-        overfitting_max_gap: c.grading.max_gap,
         public_fraction: c.grading.public_fraction,
         hidden_labels_public: c.hidden_labels_public,
-        sample_url: format!("/api/v1/challenges/{}/sample.csv", c.slug),
+        sample_url: format!("/api/v1/challenges/{}/sample", c.slug),
         starter_url: format!("/api/v1/challenges/{}/solution.py", c.slug),
     }))
+}
+
+fn interface(c: &Challenge) -> InterfaceView {
+    let owned = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (class, methods, optional, input) = match (c.kind, c.task) {
+        (Kind::Scored, _) => (None, Vec::new(), Vec::new(), None),
+        (Kind::Predict, Task::Clustering) => {
+            (Some("Model"), owned(&["__init__(self, **params)", "fit(self, X)", "predict(self, X)"]), Vec::new(), Some(c.input))
+        }
+        (Kind::Predict, task) => {
+            let mut optional = Vec::new();
+            if task == Task::Classification {
+                optional.push("predict_proba(self, X)".to_owned());
+            }
+            if c.grading.max_optimism.is_some() {
+                optional.push("cv_score_ (attribute set by fit: your own cross-validated estimate; required here)".to_owned());
+            }
+            (Some("Model"), owned(&["__init__(self, **params)", "fit(self, X, y)", "predict(self, X)"]), optional, Some(c.input))
+        }
+    };
+    InterfaceView { file: c.entry.clone(), kind: c.kind, class, methods, optional, input, params: c.params.clone() }
 }
 
 /// The public sample rows, for candidates to try their code locally.
 pub async fn sample(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
     let c = find(&state, &slug)?;
     let bytes = tokio::fs::read(&c.public_sample).await.map_err(anyhow::Error::from)?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes))
+    let kind = match c.public_sample.extension().and_then(|e| e.to_str()) {
+        Some("json") => "application/json",
+        _ => "text/csv; charset=utf-8",
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes))
 }
 
 pub async fn starter(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {

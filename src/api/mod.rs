@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions/{id}/predictions", get(submissions::predictions))
         .route("/submissions/{id}/regrade", post(submissions::regrade))
         .route("/challenges/{slug}", get(challenges::detail))
-        .route("/challenges/{slug}/sample.csv", get(challenges::sample))
+        .route("/challenges/{slug}/sample", get(challenges::sample))
         .route("/challenges/{slug}/solution.py", get(challenges::starter))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Publishing runs the reference solution in the sandbox, which can take the challenge's whole

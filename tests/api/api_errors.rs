@@ -94,7 +94,7 @@ async fn challenge_endpoints_show_public_facts_and_never_hidden_files() {
     for secret in ["hidden/", "train.csv", "test.csv", "reference/", "baseline/"] {
         assert!(!text.contains(secret), "challenge detail mentions {secret:?}");
     }
-    let sample = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}/sample.csv"))).send().await.unwrap();
+    let sample = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}/sample"))).send().await.unwrap();
     assert_eq!(sample.status(), 200);
     assert!(sample.text().await.unwrap().lines().count() > 1);
 
