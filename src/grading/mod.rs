@@ -509,3 +509,70 @@ fn predictions_csv(data: &Dataset, test: &Predictions, public_idx: &[usize]) -> 
     }
     String::from_utf8(w.into_inner().expect("in-memory csv")).expect("csv of utf-8 text")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn tiny() -> Challenge {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/challenges/tiny-classify");
+        let runtimes = ["python-numpy".to_owned()].into_iter().collect();
+        Challenge::load(&dir, &runtimes, Path::new("/nonexistent")).expect("fixture loads")
+    }
+
+    fn find<'a>(checks: &'a [Check], name: &str) -> &'a Check {
+        checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} check in {checks:?}"))
+    }
+
+    #[test]
+    fn underfitting_flags_a_training_metric_below_the_floor() {
+        let mut c = tiny();
+        c.grading.min_train = Some(0.8);
+        let low = checks(&c, None, Some(0.6), Some(0.6), 0.6, None);
+        assert!(find(&low, "underfitting").flagged);
+        assert!(find(&low, "underfitting").explanation.contains("does not even fit"));
+        let fine = checks(&c, None, Some(0.9), Some(0.85), 0.85, None);
+        assert!(!find(&fine, "underfitting").flagged);
+        c.grading.min_train = None;
+        assert!(checks(&c, None, Some(0.6), None, 0.6, None).iter().all(|k| k.name != "underfitting"));
+    }
+
+    #[test]
+    fn optimism_flags_an_estimate_above_the_hidden_score_and_a_missing_one() {
+        let mut c = tiny();
+        c.grading.max_optimism = Some(0.05);
+        let honest = checks(&c, None, None, None, 0.90, Some(0.92));
+        assert!(!find(&honest, "optimism").flagged);
+        let leaky = checks(&c, None, None, None, 0.80, Some(0.99));
+        let check = find(&leaky, "optimism");
+        assert!(check.flagged);
+        assert!((check.value.unwrap() - 0.19).abs() < 1e-12);
+        let pessimistic = checks(&c, None, None, None, 0.90, Some(0.70));
+        assert!(!find(&pessimistic, "optimism").flagged, "underestimating is not optimism");
+        let silent = checks(&c, None, None, None, 0.90, None);
+        assert!(find(&silent, "optimism").flagged);
+        assert!(find(&silent, "optimism").value.is_none());
+    }
+
+    #[test]
+    fn public_private_gap_flags_a_model_tuned_to_the_public_rows() {
+        let c = tiny();
+        let tuned = checks(&c, None, None, Some(0.99), 0.80, None);
+        assert!(find(&tuned, "public_private_gap").flagged);
+        let even = checks(&c, None, None, Some(0.82), 0.80, None);
+        assert!(!find(&even, "public_private_gap").flagged);
+    }
+
+    #[test]
+    fn lower_is_better_metrics_flip_every_gap() {
+        let mut c = tiny();
+        c.grading.metric = Primary::Builtin(Metric::LogLoss);
+        c.grading.zero = 0.7;
+        c.grading.full = 0.2;
+        let o = overfitting(&c, 0.1, 0.5);
+        assert!((o.gap - 0.4).abs() < 1e-12 && o.flagged, "{o:?}");
+        c.grading.min_train = Some(0.3);
+        assert!(find(&checks(&c, None, Some(0.45), None, 0.5, None), "underfitting").flagged);
+    }
+}
