@@ -123,17 +123,22 @@ pub fn grade(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Gra
     }
 }
 
-fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Result<Graded, Report> {
+/// The JSON document the harness reported, once the run ended cleanly; anything else is the verdict.
+pub fn harness_output<T: serde::de::DeserializeOwned>(challenge: &Challenge, outcome: &RunOutcome) -> Result<T, Report> {
     check_exit(challenge, outcome)?;
     let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
     if outcome.result_overflow {
         return Err(wrong(format!("the harness output passed {} bytes", crate::sandbox::RESULT_CAP)));
     }
     if outcome.result.iter().all(u8::is_ascii_whitespace) {
-        return Err(wrong("no predictions came back: the program ended before the harness could report them".into()));
+        return Err(wrong("nothing came back: the program ended before the harness could report".into()));
     }
-    let out: HarnessOutput = serde_json::from_slice(&outcome.result)
-        .map_err(|e| wrong(format!("the harness output could not be read: {e}")))?;
+    serde_json::from_slice(&outcome.result).map_err(|e| wrong(format!("the harness output could not be read: {e}")))
+}
+
+fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Result<Graded, Report> {
+    let out: HarnessOutput = harness_output(challenge, outcome)?;
+    let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
     let test = Predictions::parse(challenge, data, &out.test, out.test_proba.as_deref(), "test")?;
     let train = Predictions::parse(challenge, data, &out.train, out.train_proba.as_deref(), "training")?;
     if challenge.grading.metric.needs_probabilities() && test.proba.is_none() {
@@ -174,7 +179,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
 }
 
 /// Verdicts that follow from how the process ended, before any output is read.
-pub fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
+fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
     if outcome.timed_out {
         return Err(Report::failed(
             Verdict::TimeLimitExceeded,

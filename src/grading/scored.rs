@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{check_exit, overfitting, Report, Verdict};
+use super::{overfitting, Report, Verdict};
 use crate::challenge::Challenge;
 use crate::sandbox::RunOutcome;
 
@@ -19,19 +19,6 @@ struct ProgramOutput {
     public: BTreeMap<String, f64>,
     /// The score metric on rows the candidate trained on, for the overfitting check.
     train_metric: Option<f64>,
-}
-
-/// Checks the candidate's run; on success returns the JSON document it produced, for the program.
-pub fn candidate_output(challenge: &Challenge, run: &RunOutcome) -> Result<serde_json::Value, Report> {
-    check_exit(challenge, run)?;
-    let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
-    if run.result_overflow {
-        return Err(wrong(format!("the harness output passed {} bytes", crate::sandbox::RESULT_CAP)));
-    }
-    if run.result.iter().all(u8::is_ascii_whitespace) {
-        return Err(wrong("nothing came back: the program ended before the harness could report".into()));
-    }
-    serde_json::from_slice(&run.result).map_err(|e| wrong(format!("the harness output could not be read: {e}")))
 }
 
 /// Turns the scoring program's run into the report. A program that fails is the challenge's fault:
