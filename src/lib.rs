@@ -1,5 +1,6 @@
 //! mlgrade: sandboxed grading of machine-learning coding challenges.
 
+pub mod accounts;
 pub mod api;
 pub mod bench;
 pub mod challenge;
@@ -13,4 +14,5 @@ pub mod runtime;
 pub mod sandbox;
 pub mod startup;
 pub mod store;
+pub mod web;
 pub mod worker;

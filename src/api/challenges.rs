@@ -7,8 +7,10 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::{ApiError, ApiResult};
+use super::access::visible_challenge;
+use super::error::ApiResult;
 use super::AppState;
+use crate::accounts::Principal;
 use crate::challenge::Challenge;
 use crate::domain::Limits;
 
@@ -74,20 +76,14 @@ fn summary(c: &Challenge) -> ChallengeSummary {
     }
 }
 
-pub async fn list(State(state): State<AppState>) -> Json<Vec<ChallengeSummary>> {
-    Json(state.grader.catalogue.iter().map(summary).collect())
+/// Every challenge for staff; the invited ones for a candidate.
+pub async fn list(principal: Principal, State(state): State<AppState>) -> ApiResult<Json<Vec<ChallengeSummary>>> {
+    let visible = super::access::visible_challenges(&state, &principal).await?;
+    Ok(Json(visible.into_iter().map(summary).collect()))
 }
 
-fn find<'a>(state: &'a AppState, slug: &str) -> ApiResult<&'a Challenge> {
-    state
-        .grader
-        .catalogue
-        .get(slug)
-        .ok_or_else(|| ApiError::NotFound(format!("no challenge named '{slug}'")))
-}
-
-pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<ChallengeDetail>> {
-    let c = find(&state, &slug)?;
+pub async fn detail(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<ChallengeDetail>> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     Ok(Json(ChallengeDetail {
         summary: summary(c),
         statement: c.statement.clone(),
@@ -108,13 +104,13 @@ pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> 
 }
 
 /// The public sample rows, for candidates to try their code locally.
-pub async fn sample(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    let c = find(&state, &slug)?;
+pub async fn sample(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     let bytes = tokio::fs::read(&c.public_sample).await.map_err(anyhow::Error::from)?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes))
 }
 
-pub async fn starter(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    let c = find(&state, &slug)?;
+pub async fn starter(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     Ok(([(header::CONTENT_TYPE, "text/x-python; charset=utf-8")], c.starter.clone()))
 }

@@ -1,8 +1,11 @@
 //! The HTTP API: routes, shared state and middleware.
 
+pub mod access;
+pub mod accounts;
 pub mod auth;
 mod challenges;
 pub mod error;
+pub mod openapi;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -31,6 +34,8 @@ pub struct AppState {
     pub admin_token_hash: [u8; 32],
     pub max_upload_bytes: usize,
     pub wakeup: Arc<Notify>,
+    /// Accounts, invitations, sessions and rate limits.
+    pub access: Arc<crate::accounts::Access>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -43,10 +48,24 @@ pub fn router(state: AppState) -> Router {
         .route("/challenges", get(challenges::list))
         .route("/challenges/{slug}", get(challenges::detail))
         .route("/challenges/{slug}/sample.csv", get(challenges::sample))
-        .route("/challenges/{slug}/solution.py", get(challenges::starter));
+        .route("/challenges/{slug}/solution.py", get(challenges::starter))
+        // Access control: who am I, invitations, tokens, users, audit log, listings.
+        .route("/me", get(accounts::me))
+        .route("/submissions", get(accounts::list_submissions))
+        .route("/results.csv", get(accounts::results_csv))
+        .route("/invitations", post(accounts::post_invitation).get(accounts::list_invitations))
+        .route("/invitations/{id}", get(accounts::get_invitation))
+        .route("/invitations/{id}/revoke", post(accounts::revoke_invitation))
+        .route("/tokens", post(accounts::post_token).get(accounts::list_tokens))
+        .route("/tokens/{id}/revoke", post(accounts::revoke_token))
+        .route("/users", post(accounts::post_user).get(accounts::list_users))
+        .route("/users/{id}/disable", post(accounts::disable_user))
+        .route("/audit", get(accounts::audit_log));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        .merge(crate::web::router(body_limit))
         .fallback(not_found)
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -6,8 +6,9 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::Admin;
+use super::access;
 use super::error::{ApiError, ApiResult};
+use crate::accounts::Principal;
 use super::AppState;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
@@ -50,7 +51,7 @@ pub struct Accepted {
 
 /// `POST /api/v1/submissions`: multipart with `challenge` (a slug) and `file` (Python source).
 pub async fn create(
-    _admin: Admin,
+    principal: Principal,
     State(state): State<AppState>,
     mut form: Multipart,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
@@ -69,15 +70,32 @@ pub async fn create(
     }
     let challenge = challenge.ok_or_else(|| ApiError::BadRequest("missing field 'challenge'".into()))?;
     let (file_name, bytes) = file.ok_or_else(|| ApiError::BadRequest("missing field 'file'".into()))?;
-    let slug: Slug = challenge.trim().parse().map_err(|_| unknown_challenge(&challenge))?;
+    let id = accept(&state, &principal, &challenge, &file_name, &bytes).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued })))
+}
+
+/// Checks and queues one submission for `principal`; shared by the API and the submission form.
+pub async fn accept(
+    state: &AppState,
+    principal: &Principal,
+    challenge: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> ApiResult<SubmissionId> {
+    let slug: Slug = challenge.trim().parse().map_err(|_| unknown_challenge(challenge))?;
     if state.grader.catalogue.get(slug.as_str()).is_none() {
-        return Err(unknown_challenge(&challenge));
+        return Err(unknown_challenge(challenge));
     }
-    check_source(&bytes, state.max_upload_bytes)?;
-    let id = state.store.create_submission(&slug, &file_name, &bytes).await?;
+    access::may_submit(state, principal, &slug).await?;
+    check_source(bytes, state.max_upload_bytes)?;
+    let id = state
+        .store
+        .create_submission(&slug, file_name, bytes, &principal.owner())
+        .await
+        .map_err(access::quota_error)?;
     state.wakeup.notify_one();
     tracing::info!(submission = %id, challenge = %slug, bytes = bytes.len(), "queued");
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued })))
+    Ok(id)
 }
 
 fn unknown_challenge(name: &str) -> ApiError {
@@ -112,16 +130,20 @@ fn parse_id(raw: &str) -> ApiResult<SubmissionId> {
     raw.parse().map_err(|_| ApiError::NotFound(format!("no submission '{raw}'")))
 }
 
-/// `GET /api/v1/submissions/{id}`.
-pub async fn get(_admin: Admin, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<SubmissionView>> {
+/// `GET /api/v1/submissions/{id}`: everything for staff; for a candidate, its own submission's public
+/// part only (anyone else's is a 404).
+pub async fn get(principal: Principal, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::response::Response> {
     let id = parse_id(&raw)?;
+    if let Principal::Candidate(candidate) = &principal {
+        return Ok(Json(access::candidate_submission(&state, candidate, &id.to_string()).await?).into_response());
+    }
     let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?;
-    Ok(Json(submission.into()))
+    Ok(Json(SubmissionView::from(submission)).into_response())
 }
 
 /// `GET /api/v1/submissions/{id}/predictions`: the test predictions as CSV.
 pub async fn predictions(
-    _admin: Admin,
+    access::Staff(_): access::Staff,
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
