@@ -417,8 +417,8 @@ impl AccountStore {
         Ok((key, csrf))
     }
 
-    /// The principal and CSRF token of a live session. A session whose invitation expired or was
-    /// revoked, or whose user was disabled, yields `Err(Closed)` in the outer option's place.
+    /// The principal and CSRF token of a live session; `Closed` for a session whose invitation expired
+    /// or was revoked; `Unknown` for no session, an expired one, or a disabled user's.
     pub async fn session(&self, key: &str) -> anyhow::Result<SessionLookup> {
         let now = now_ms();
         let row = sqlx::query(
@@ -434,12 +434,9 @@ impl AccountStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(SessionLookup::Unknown) };
-        if r.get::<i64, _>("session_expires") <= now {
-            return Ok(SessionLookup::Unknown);
-        }
         let csrf: String = r.get("csrf_token");
         if let Some(id) = r.get::<Option<i64>, _>("user_id") {
-            if r.get::<Option<i64>, _>("disabled_at").is_some() {
+            if r.get::<Option<i64>, _>("disabled_at").is_some() || r.get::<i64, _>("session_expires") <= now {
                 return Ok(SessionLookup::Unknown);
             }
             let user = StaffUser { id, name: r.get("user_name"), role: parse_role(&r.get::<String, _>("role"))? };
@@ -447,8 +444,12 @@ impl AccountStore {
         }
         let invitation: String = r.get("invitation_id");
         let expires_at: i64 = r.get("invitation_expires");
+        // A closed invitation is told as such (not as "sign in"), for as long as its session row lasts.
         if r.get::<Option<i64>, _>("revoked_at").is_some() || expires_at <= now {
             return Ok(SessionLookup::Closed);
+        }
+        if r.get::<i64, _>("session_expires") <= now {
+            return Ok(SessionLookup::Unknown);
         }
         let invitee = Invitee { invitation_id: invitation, name: r.get("candidate_name"), expires_at };
         Ok(SessionLookup::Live(Principal::Candidate(invitee), csrf))
@@ -567,8 +568,8 @@ impl AccountStore {
             .collect())
     }
 
-    /// Revokes an invitation: its link, its sessions and its bearer use stop at once. False when there
-    /// is no such unrevoked invitation.
+    /// Revokes an invitation: its link, its sessions and its bearer use stop at once (sessions are kept
+    /// so the candidate is told why). False when there is no such unrevoked invitation.
     pub async fn revoke_invitation(&self, actor: &StaffUser, id: &str) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("UPDATE invitations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING name, email")
@@ -577,7 +578,6 @@ impl AccountStore {
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(false) };
-        sqlx::query("DELETE FROM sessions WHERE invitation_id = ?").bind(id).execute(&mut *tx).await?;
         let detail = format!("{} <{}>", row.get::<String, _>("name"), row.get::<String, _>("email"));
         audit(&mut tx, actor.id, "invitation.revoke", &format!("invitation {id}"), &detail).await?;
         tx.commit().await?;

@@ -74,11 +74,9 @@ fn nav(viewer: Option<&Viewer>) -> Markup {
                         Principal::Candidate(c) => { (c.name) }
                     }
                 }
-                @if v.staff().is_some() {
-                    form.inline method="post" action="/logout" {
-                        input type="hidden" name="csrf" value=(v.csrf);
-                        button type="submit" { "Sign out" }
-                    }
+                form.inline method="post" action="/logout" {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button type="submit" { "Sign out" }
                 }
             }
         }

@@ -23,6 +23,7 @@ use crate::store::now_ms;
 pub const SESSION_COOKIE: &str = "mlgrade_session";
 /// The sign-in form's double-submit CSRF cookie: there is no session yet to hold a token.
 pub const LOGIN_COOKIE: &str = "mlgrade_login";
+const CLOSED_GRACE_MS: i64 = 7 * 24 * 3_600_000;
 
 /// The value of cookie `name`, if the request carries it.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -258,8 +259,11 @@ pub async fn open_invitation(State(state): State<AppState>, headers: HeaderMap, 
     match state.access.db.invitation_by_token(&token).await? {
         InvitationLookup::Valid(invitee) => {
             let owner = Owner::Invitation(invitee.invitation_id.clone());
-            let (key, _) = state.access.db.create_session(&owner, invitee.expires_at).await?;
-            let max_age = (invitee.expires_at - now_ms()) / 1000;
+            // The session outlives the invitation by a week so that, after it closes, the candidate is
+            // told so instead of being sent to a sign-in form that is not for them.
+            let until = invitee.expires_at + CLOSED_GRACE_MS;
+            let (key, _) = state.access.db.create_session(&owner, until).await?;
+            let max_age = (until - now_ms()) / 1000;
             let cookie = set_cookie(&state, &headers, SESSION_COOKIE, &key, "/", "Lax", max_age);
             let mut response = Redirect::to("/").into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -1,5 +1,6 @@
 //! Integration tests against a real Docker engine and a real SQLite file.
 
+mod access;
 mod api_errors;
 mod graded;
 mod helpers;
