@@ -5,4 +5,5 @@ mod api_errors;
 mod graded;
 mod helpers;
 mod hostile;
+mod protections;
 mod recovery;
