@@ -2,6 +2,7 @@
 
 mod access;
 mod api_errors;
+mod browser;
 mod graded;
 mod helpers;
 mod hostile;
