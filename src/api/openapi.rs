@@ -208,9 +208,32 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The document as JSON.
+/// The document as JSON, with the usual meaning written out for responses the annotations leave bare.
 pub fn json() -> Value {
-    serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises")
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
+    let operations = doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()).filter_map(Value::as_object_mut).flat_map(|i| i.values_mut());
+    for op in operations {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        for (status, response) in responses.iter_mut() {
+            if response["description"].as_str().is_some_and(str::is_empty) {
+                response["description"] = Value::from(standard_meaning(status));
+            }
+        }
+    }
+    doc
+}
+
+fn standard_meaning(status: &str) -> &'static str {
+    match status {
+        "200" => "done",
+        "201" => "created",
+        "204" => "done; no body",
+        "400" => "a field is missing or wrong; the message says which",
+        "401" => "no valid token, or an expired or revoked invitation",
+        "403" => "the token's role may not do this",
+        "404" => "no such thing, or not visible to this caller",
+        _ => "see the error message",
+    }
 }
 
 pub async fn document() -> Json<Value> {

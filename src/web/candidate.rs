@@ -119,9 +119,9 @@ pub async fn challenge(State(state): State<AppState>, viewer: Viewer, Path(slug)
             " · "
             a href=(format!("/challenges/{}/sample.csv", c.slug)) download { "Download the public sample (sample.csv)" }
         }
-        (form)
         h2 { "Statement" }
         div.statement { (trusted(super::markdown::render(&c.statement))) }
+        (form)
     };
     Ok(Page::new(&c.title).render(Some(&viewer), body).into_response())
 }

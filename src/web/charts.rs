@@ -80,7 +80,7 @@ pub fn train_vs_test(points: &[Point], metric: &str) -> Markup {
     let sx = |v: f64| LEFT + (v - lo) / (hi - lo) * size;
     let sy = |v: f64| TOP + size - (v - lo) / (hi - lo) * size;
     let label = format!(
-        "{metric} on the training rows (across) against the hidden test rows (up), one point per candidate; points below the dashed diagonal do better on training rows; red points are flagged"
+        "{metric} on the training rows (across) against the hidden test rows (up), one point per accepted run; points below the dashed diagonal do better on training rows; red points are flagged"
     );
     let ticks: Vec<f64> = (0..=4).map(|i| lo + (hi - lo) * i as f64 / 4.0).collect();
     html! {

@@ -309,27 +309,33 @@ pub async fn add_note(State(state): State<AppState>, viewer: Viewer, Path(id): P
     Ok(Redirect::to(&format!("/submissions/{}", row.id)).into_response())
 }
 
+/// One line of a leaderboard: a candidate's best accepted submission and how they got there.
+pub struct Standing<'a> {
+    pub best: &'a SubmissionRow,
+    pub submissions: usize,
+    pub flagged: usize,
+}
+
 /// The best accepted submission of each candidate (or staff user) for one challenge, best first.
-pub fn best_per_owner(rows: &[SubmissionRow]) -> Vec<(&SubmissionRow, usize)> {
-    let mut best: Vec<(&SubmissionRow, usize)> = Vec::new();
+pub fn standings(rows: &[SubmissionRow]) -> Vec<Standing<'_>> {
+    let score = |r: &SubmissionRow| r.report.as_ref().filter(|x| x.verdict == Verdict::Accepted).and_then(|x| x.score);
+    let mut out: Vec<Standing> = Vec::new();
     for r in rows {
-        let key = (&r.owner, &r.owner_name);
-        let score = r.report.as_ref().filter(|x| x.verdict == Verdict::Accepted).and_then(|x| x.score);
-        match best.iter_mut().find(|(b, _)| (&b.owner, &b.owner_name) == key) {
-            Some((b, count)) => {
-                *count += 1;
-                let current = b.report.as_ref().and_then(|x| x.score);
-                if score.is_some() && score > current {
-                    *b = r;
+        let same = |s: &&mut Standing| s.best.owner == r.owner && s.best.owner_name == r.owner_name;
+        match out.iter_mut().find(|s| same(s)) {
+            Some(s) => {
+                s.submissions += 1;
+                s.flagged += r.flagged() as usize;
+                if score(r).is_some() && (score(s.best).is_none() || score(r) > score(s.best)) {
+                    s.best = r;
                 }
             }
-            None => best.push((r, 1)),
+            None => out.push(Standing { best: r, submissions: 1, flagged: r.flagged() as usize }),
         }
     }
-    best.retain(|(b, _)| b.report.as_ref().is_some_and(|x| x.verdict == Verdict::Accepted && x.score.is_some()));
-    let score = |r: &SubmissionRow| r.report.as_ref().and_then(|x| x.score).unwrap_or(f64::NEG_INFINITY);
-    best.sort_by(|a, b| score(b.0).total_cmp(&score(a.0)));
-    best
+    out.retain(|s| score(s.best).is_some());
+    out.sort_by(|a, b| score(b.best).unwrap_or(f64::NEG_INFINITY).total_cmp(&score(a.best).unwrap_or(f64::NEG_INFINITY)));
+    out
 }
 
 /// `/leaderboard/{slug}`.
@@ -338,26 +344,29 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
     let c = state.grader.catalogue.get(&slug).ok_or_else(|| ApiError::NotFound(format!("no challenge named '{slug}'")))?;
     let filter = SubmissionFilter { challenge: Some(slug.clone()), ..Default::default() };
     let rows = state.access.db.submissions(&filter, 100_000).await?;
-    let best = best_per_owner(&rows);
-    let scores: Vec<f64> = best.iter().filter_map(|(r, _)| r.report.as_ref().and_then(|x| x.score)).collect();
-    let points: Vec<Point> = best
+    let best = standings(&rows);
+    let scores: Vec<f64> = best.iter().filter_map(|s| s.best.report.as_ref().and_then(|x| x.score)).collect();
+    // Every accepted run, not only the best: a candidate who memorised once shows up here.
+    let points: Vec<Point> = rows
         .iter()
-        .filter_map(|(r, _)| {
-            let o = r.report.as_ref()?.overfitting.as_ref()?;
+        .filter_map(|r| {
+            let o = r.report.as_ref().filter(|x| x.verdict == Verdict::Accepted)?.overfitting.as_ref()?;
             Some(Point { label: r.owner_name.clone(), train: o.train_metric, test: o.test_metric, flagged: r.flagged() })
         })
         .collect();
     let metric = c.grading.metric.name();
     let body = html! {
-        p { (c.summary) " Best accepted submission of each candidate, by the private score." }
+        p { (c.summary) }
+        p { "Each candidate's best accepted submission, ranked by the private score." }
         p { a href=(format!("/dashboard?challenge={}", c.slug)) { "Every submission to this challenge" } " · "
             a href=(format!("/dashboard/export.csv?challenge={}", c.slug)) { "Export as CSV" } }
         table #leaderboard {
             thead { tr {
                 th.n { "Rank" } th { "Candidate" } th.n { "Score (private)" } th.n { "Public score" }
-                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" }
+                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" } th.n { "Flagged runs" }
             } }
-            tbody { @for (i, (r, count)) in best.iter().enumerate() {
+            tbody { @for (i, s) in best.iter().enumerate() {
+                @let r = s.best;
                 @let x = r.report.as_ref().expect("leaderboard rows are graded");
                 @let o = x.overfitting.as_ref();
                 tr {
@@ -369,7 +378,8 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
                     td.n { (opt_num(o.map(|o| o.test_metric))) }
                     td.n { (opt_num(o.map(|o| o.gap))) }
                     td { @if r.flagged() { span.badge.bad { "flagged" } } }
-                    td.n { (count) }
+                    td.n { (s.submissions) }
+                    td.n { (s.flagged) }
                 }
             } }
         }
@@ -380,7 +390,7 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
             }
             figure {
                 (charts::train_vs_test(&points, metric))
-                figcaption { "Training against hidden test " (metric) ". The dashed line is equal performance; far below it means memorising." }
+                figcaption { "Every accepted run: training against hidden test " (metric) ". The dashed line is equal performance; far below it means memorising." }
             }
         }
     };
