@@ -403,6 +403,8 @@ impl AccountStore {
             Owner::User(id) => (Some(*id), None),
             Owner::Invitation(id) => (None, Some(id.as_str())),
         };
+        // Sweep sessions that ended, so opening links again and again does not grow the table.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now_ms()).execute(&self.pool).await?;
         sqlx::query(
             "INSERT INTO sessions (key_sha256, user_id, invitation_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -456,11 +458,7 @@ impl AccountStore {
     }
 
     pub async fn delete_session(&self, key: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE key_sha256 = ? OR expires_at < ?")
-            .bind(secret_hash(key))
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE key_sha256 = ?").bind(secret_hash(key)).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -112,10 +112,12 @@ pub async fn visible_challenge<'a>(state: &'a AppState, principal: &Principal, s
 
 /// Checks that the principal may submit to `slug` now, before the upload is stored: a candidate
 /// only to an invited challenge (the quota itself is taken with the insert), staff within their
-/// rate limit.
+/// rate limit. The configured admin token is the operator's own key (benchmarks queue thousands with
+/// it) and is not limited.
 pub async fn may_submit(state: &AppState, principal: &Principal, slug: &Slug) -> ApiResult<()> {
     match principal {
         Principal::Candidate(_) => visible_challenge(state, principal, slug.as_str()).await.map(|_| ()),
+        Principal::Staff(user) if user.id == ADMIN_TOKEN_USER => Ok(()),
         Principal::Staff(user) => state.access.staff_submissions.hit(&user.id.to_string()).map_err(|wait| {
             ApiError::TooManyRequests {
                 message: format!("too many submissions; wait {} s", wait.as_secs()),

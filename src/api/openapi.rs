@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::html;
@@ -17,7 +16,6 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::AppState;
 
 /// An error: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(ToSchema)]
@@ -243,7 +241,7 @@ pub async fn document() -> Json<Value> {
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
 /// `/api/docs`: the document as a page, server-rendered.
-pub async fn page(State(_): State<AppState>, super::super::web::MaybeViewer(viewer): super::super::web::MaybeViewer) -> Response {
+pub async fn page(crate::web::MaybeViewer(viewer): crate::web::MaybeViewer) -> Response {
     let doc = json();
     let empty = serde_json::Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);

@@ -24,8 +24,8 @@ pub async fn results_csv(state: &AppState, query: &ListQuery) -> ApiResult<Strin
         let record = [
             r.id.clone(),
             format_utc(r.created_at),
-            r.owner_name.clone(),
-            r.owner_email.clone().unwrap_or_default(),
+            spreadsheet_safe(&r.owner_name),
+            spreadsheet_safe(r.owner_email.as_deref().unwrap_or_default()),
             r.challenge.clone(),
             super::candidate::status_word(r.status).to_owned(),
             report.map(|x| x.verdict.as_str().to_owned()).unwrap_or_default(),
@@ -44,4 +44,24 @@ pub async fn results_csv(state: &AppState, query: &ListQuery) -> ApiResult<Strin
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?;
     Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)
+}
+
+/// Text that a spreadsheet would read as a formula gets a leading apostrophe.
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("Ada Lovelace"), "Ada Lovelace");
+    }
 }

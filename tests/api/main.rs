@@ -6,5 +6,6 @@ mod browser;
 mod graded;
 mod helpers;
 mod hostile;
+mod pages;
 mod protections;
 mod recovery;
