@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::access;
 use super::error::{ApiError, ApiResult};
-use crate::accounts::Principal;
 use super::AppState;
+use crate::accounts::Principal;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
 use crate::store::{Status, Submission};

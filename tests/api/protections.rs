@@ -72,6 +72,22 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
 }
 
 #[tokio::test]
+async fn session_cookies_are_http_only_same_site_and_secure_over_tls() {
+    let app = spawn_app().await;
+    let inv = app.invite(invitation_body("e@example.com", 1, 0, 24.0)).await;
+    let cookie_of = |resp: &reqwest::Response| {
+        resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("mlgrade_session=")).unwrap()
+    };
+    let plain = raw_client().get(app.url(&inv.link)).send().await.unwrap();
+    let cookie = cookie_of(&plain);
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP without the flag: {cookie}");
+    let proxied = raw_client().get(app.url(&inv.link)).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(cookie_of(&proxied).contains("; Secure"), "behind a TLS proxy");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn repeated_failed_sign_ins_are_refused_even_with_the_right_password() {
     let app = spawn_app().await;
     app.create_user("ivy", "interviewer").await;
