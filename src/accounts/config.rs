@@ -16,13 +16,13 @@ pub struct AccessConfig {
     #[arg(long, env = "MLGRADE_SUBMISSION_COOLDOWN_SECONDS", default_value_t = 60)]
     pub submission_cooldown_seconds: u32,
     /// Failed sign-ins allowed per client address and user name in 15 minutes.
-    #[arg(long, env = "MLGRADE_SIGN_IN_ATTEMPTS", default_value_t = 5)]
+    #[arg(long, env = "MLGRADE_SIGN_IN_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_attempts: u32,
     /// Submissions a staff user may make per minute.
-    #[arg(long, env = "MLGRADE_STAFF_SUBMISSIONS_PER_MINUTE", default_value_t = 120)]
+    #[arg(long, env = "MLGRADE_STAFF_SUBMISSIONS_PER_MINUTE", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub staff_submissions_per_minute: u32,
     /// Hours a staff sign-in lasts.
-    #[arg(long, env = "MLGRADE_SESSION_HOURS", default_value_t = 12)]
+    #[arg(long, env = "MLGRADE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub session_hours: u32,
 }
 

@@ -237,7 +237,14 @@ pub async fn post_user(
 ) -> ApiResult<(StatusCode, Json<UserRow>)> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let id = create_user(&state, &actor, &request).await?;
-    let row = state.access.db.users().await?.into_iter().find(|u| u.id == id).context_missing("the user just created")?;
+    let row = state
+        .access
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user {id} is missing right after it was created")))?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -360,14 +367,4 @@ pub async fn list_submissions(
 pub async fn results_csv(Staff(_): Staff, State(state): State<AppState>, Query(query): Query<ListQuery>) -> ApiResult<impl IntoResponse> {
     let csv = crate::web::export::results_csv(&state, &query).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"results.csv\"")], csv))
-}
-
-trait MissingContext<T> {
-    fn context_missing(self, what: &str) -> ApiResult<T>;
-}
-
-impl<T> MissingContext<T> for Option<T> {
-    fn context_missing(self, what: &str) -> ApiResult<T> {
-        self.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{what} is missing")))
-    }
 }
