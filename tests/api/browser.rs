@@ -3,6 +3,7 @@
 //! watches the verdict arrive; an interviewer signs in and sees the private score and the overfitting
 //! flag; a second candidate cannot open the first one's page.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// chromedriver on a loopback port, stopped when dropped.
+/// chromedriver on a loopback port, in a process group of its own with the browsers it starts; the
+/// whole group is killed when dropped, so a failed assertion leaves no Chromium behind.
 struct Driver {
     child: Child,
     url: String,
@@ -19,7 +21,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }
@@ -27,6 +30,7 @@ impl Drop for Driver {
 async fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
