@@ -53,6 +53,11 @@ pub enum Command {
     },
     /// Measure grading latency, throughput and service memory against bare container runs.
     Bench(BenchConfig),
+    /// Manage staff accounts (admins and interviewers).
+    Users {
+        #[command(subcommand)]
+        action: crate::accounts::cli::UsersAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +97,9 @@ pub struct ServeConfig {
     /// Seconds a claimed job stays owned without a heartbeat before another worker may take it.
     #[arg(long, env = "MLGRADE_LEASE_SECONDS", default_value_t = 30)]
     pub lease_seconds: u64,
+    /// Sign-in, invitations, cooldowns and rate limits.
+    #[command(flatten)]
+    pub access: crate::accounts::AccessConfig,
 }
 
 impl ServeConfig {

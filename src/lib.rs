@@ -1,5 +1,6 @@
 //! mlgrade: sandboxed grading of machine-learning coding challenges.
 
+pub mod accounts;
 pub mod api;
 pub mod bundle;
 pub mod catalogue;
@@ -15,4 +16,5 @@ pub mod runtime;
 pub mod sandbox;
 pub mod startup;
 pub mod store;
+pub mod web;
 pub mod worker;

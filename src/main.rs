@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Challenges { action: ChallengesAction::Check { slugs } } => cli::check_challenges(&args.paths, &slugs).await,
         Command::Bench(config) => bench::run(&args.paths, &config).await,
+        Command::Users { action } => mlgrade::accounts::cli::run(&args.paths.data_dir, action).await,
     }
 }
 

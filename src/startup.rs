@@ -73,12 +73,13 @@ impl Application {
             .with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = AppState {
-            store,
+            store: store.clone(),
             grader,
             admin_token_hash,
             max_upload_bytes: config.max_upload_kb * 1024,
             data_dir: paths.data_dir.clone(),
             wakeup: Arc::new(Notify::new()),
+            access: crate::accounts::Access::new(config.access.clone(), store.pool().clone()),
         };
         Ok(Application {
             listener,
@@ -113,7 +114,9 @@ impl Application {
         let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
-        axum::serve(self.listener, api::router(self.state))
+        // Client addresses feed the sign-in rate limit.
+        let service = api::router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stop_server.cancel();

@@ -115,19 +115,27 @@ impl Store {
         Ok(Store { pool, files_dir })
     }
 
+    /// The connection pool, for the access-control tables (`crate::accounts::store`).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
     /// Stores the file under its SHA-256 and queues a submission for it. The file is on disk before the
-    /// row exists, so a queued job always finds its source.
+    /// row exists, so a queued job always finds its source. The owner's quota is taken in the same
+    /// transaction; when it refuses, the error is a [`crate::accounts::quota::QuotaError`] and nothing
+    /// is queued.
     pub async fn create_submission(
         &self,
         challenge: &Slug,
         version: i64,
         file_name: &str,
         bytes: &[u8],
+        owner: &crate::accounts::Owner,
     ) -> anyhow::Result<SubmissionId> {
         let sha = hex::encode(Sha256::digest(bytes));
         self.write_file(&sha, bytes).await?;
@@ -152,6 +160,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        crate::accounts::quota::take(&mut tx, &id.to_string(), owner, challenge.as_str(), now).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -1,15 +1,17 @@
 //! The public face of the catalogue: statement, interface, limits, metric. Never hidden file names,
 //! never hidden data.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::Admin;
+use super::access::{visible_challenge, AdminUser};
 use super::error::{ApiError, ApiResult};
 use super::AppState;
+use crate::accounts::Principal;
 use crate::bundle::{self, BundleError, BundleLimits};
 use crate::catalogue::{self, Origin};
 use crate::challenge::{Challenge, Input, Kind, Task};
@@ -99,20 +101,14 @@ fn summary(c: &Challenge) -> ChallengeSummary {
     }
 }
 
-pub async fn list(State(state): State<AppState>) -> Json<Vec<ChallengeSummary>> {
-    Json(state.grader.catalogue.all().iter().map(|c| summary(c)).collect())
+/// Every challenge for staff; the invited ones for a candidate.
+pub async fn list(principal: Principal, State(state): State<AppState>) -> ApiResult<Json<Vec<ChallengeSummary>>> {
+    let visible = super::access::visible_challenges(&state, &principal).await?;
+    Ok(Json(visible.iter().map(|c| summary(c)).collect()))
 }
 
-fn find(state: &AppState, slug: &str) -> ApiResult<std::sync::Arc<Challenge>> {
-    state
-        .grader
-        .catalogue
-        .get(slug)
-        .ok_or_else(|| ApiError::NotFound(format!("no challenge named '{slug}'")))
-}
-
-pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<ChallengeDetail>> {
-    let c = find(&state, &slug)?;
+pub async fn detail(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<ChallengeDetail>> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     Ok(Json(ChallengeDetail {
         summary: summary(&c),
         statement: c.statement.clone(),
@@ -126,7 +122,7 @@ pub async fn detail(State(state): State<AppState>, Path(slug): Path<String>) -> 
         },
         public_fraction: c.grading.public_fraction,
         hidden_labels_public: c.hidden_labels_public,
-        sample_url: format!("/api/v1/challenges/{}/sample", c.slug),
+        sample_url: format!("/api/v1/challenges/{}/sample.csv", c.slug),
         starter_url: format!("/api/v1/challenges/{}/solution.py", c.slug),
     }))
 }
@@ -153,8 +149,8 @@ fn interface(c: &Challenge) -> InterfaceView {
 }
 
 /// The public sample rows, for candidates to try their code locally.
-pub async fn sample(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    let c = find(&state, &slug)?;
+pub async fn sample(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     let bytes = tokio::fs::read(&c.public_sample).await.map_err(anyhow::Error::from)?;
     let kind = match c.public_sample.extension().and_then(|e| e.to_str()) {
         Some("json") => "application/json",
@@ -163,8 +159,8 @@ pub async fn sample(State(state): State<AppState>, Path(slug): Path<String>) -> 
     Ok(([(header::CONTENT_TYPE, kind)], bytes))
 }
 
-pub async fn starter(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    let c = find(&state, &slug)?;
+pub async fn starter(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
     Ok(([(header::CONTENT_TYPE, "text/x-python; charset=utf-8")], c.starter.clone()))
 }
 
@@ -182,7 +178,12 @@ pub struct Published {
 /// catalogue folder). The bundle is unpacked into a staging folder, its manifest and files validated,
 /// its reference and baseline run in the sandbox; only then does it become the slug's next version.
 /// Any refusal leaves nothing behind.
-pub async fn upload(_admin: Admin, State(state): State<AppState>, mut form: Multipart) -> ApiResult<(StatusCode, Json<Published>)> {
+pub async fn upload(
+    _admin: AdminUser,
+    State(state): State<AppState>,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<Published>)> {
+    let mut form = form.map_err(super::error::not_multipart)?;
     let mut slug = None;
     let mut archive = None;
     while let Some(field) = form.next_field().await.map_err(form_error)? {

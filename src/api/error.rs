@@ -12,6 +12,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("a valid bearer token is required")]
     Unauthorized,
+    #[error("this invitation has expired or was revoked; ask the hiring team for a new one")]
+    InvitationClosed,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: Option<u64> },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -27,10 +33,13 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::InvitationClosed => (StatusCode::UNAUTHORIZED, "invitation_closed"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -52,7 +61,10 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut response = (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response();
-        if matches!(self, ApiError::Unauthorized) {
+        if let ApiError::TooManyRequests { retry_after_secs: Some(secs), .. } = &self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*secs));
+        }
+        if matches!(self, ApiError::Unauthorized | ApiError::InvitationClosed) {
             response
                 .headers_mut()
                 .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
@@ -62,3 +74,9 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A request that should have been `multipart/form-data` and is not, answered in JSON like every other
+/// client error.
+pub fn not_multipart(rejection: axum::extract::multipart::MultipartRejection) -> ApiError {
+    ApiError::BadRequest(format!("expected a multipart/form-data body: {}", rejection.body_text()))
+}

@@ -1,8 +1,11 @@
 //! The HTTP API: routes, shared state and middleware.
 
+pub mod access;
+pub mod accounts;
 pub mod auth;
 mod challenges;
 pub mod error;
+pub mod openapi;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -33,6 +36,8 @@ pub struct AppState {
     /// The data folder: published challenge versions, generated data, staging for uploads.
     pub data_dir: std::path::PathBuf,
     pub wakeup: Arc<Notify>,
+    /// Accounts, invitations, sessions and rate limits.
+    pub access: Arc<crate::accounts::Access>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -44,8 +49,20 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions/{id}/predictions", get(submissions::predictions))
         .route("/submissions/{id}/regrade", post(submissions::regrade))
         .route("/challenges/{slug}", get(challenges::detail))
-        .route("/challenges/{slug}/sample", get(challenges::sample))
+        .route("/challenges/{slug}/sample.csv", get(challenges::sample))
         .route("/challenges/{slug}/solution.py", get(challenges::starter))
+        // Access control: who am I, invitations, tokens, users, audit log, listings.
+        .route("/me", get(accounts::me))
+        .route("/submissions", get(accounts::list_submissions))
+        .route("/results.csv", get(accounts::results_csv))
+        .route("/invitations", post(accounts::post_invitation).get(accounts::list_invitations))
+        .route("/invitations/{id}", get(accounts::get_invitation))
+        .route("/invitations/{id}/revoke", post(accounts::revoke_invitation))
+        .route("/tokens", post(accounts::post_token).get(accounts::list_tokens))
+        .route("/tokens/{id}/revoke", post(accounts::revoke_token))
+        .route("/users", post(accounts::post_user).get(accounts::list_users))
+        .route("/users/{id}/disable", post(accounts::disable_user))
+        .route("/audit", get(accounts::audit_log))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Publishing runs the reference solution in the sandbox, which can take the challenge's whole
         // time limit, so this route is outside the request timeout.
@@ -55,7 +72,9 @@ pub fn router(state: AppState) -> Router {
         );
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        .merge(crate::web::router(body_limit))
         .fallback(not_found)
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

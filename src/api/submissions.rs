@@ -1,14 +1,16 @@
 //! Submitting code and reading results.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::Admin;
+use super::access;
 use super::error::{ApiError, ApiResult};
 use super::AppState;
+use crate::accounts::Principal;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
 use crate::store::{HistoryEntry, Regrade, Status, Submission};
@@ -57,10 +59,11 @@ pub struct Accepted {
 
 /// `POST /api/v1/submissions`: multipart with `challenge` (a slug) and `file` (Python source).
 pub async fn create(
-    _admin: Admin,
+    principal: Principal,
     State(state): State<AppState>,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    let mut form = form.map_err(super::error::not_multipart)?;
     let mut challenge: Option<String> = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
@@ -76,19 +79,37 @@ pub async fn create(
     }
     let challenge = challenge.ok_or_else(|| ApiError::BadRequest("missing field 'challenge'".into()))?;
     let (file_name, bytes) = file.ok_or_else(|| ApiError::BadRequest("missing field 'file'".into()))?;
-    let slug: Slug = challenge.trim().parse().map_err(|_| unknown_challenge(&challenge))?;
-    let current = state.grader.catalogue.get(slug.as_str()).ok_or_else(|| unknown_challenge(&challenge))?;
-    check_source(&bytes, state.max_upload_bytes)?;
-    let id = state.store.create_submission(&slug, current.version, &file_name, &bytes).await?;
+    let (id, version) = accept(&state, &principal, &challenge, &file_name, &bytes).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued, challenge_version: version })))
+}
+
+/// Checks and queues one submission for `principal` on the challenge's current version; shared by the
+/// API and the submission form. Returns the id and the version.
+pub async fn accept(
+    state: &AppState,
+    principal: &Principal,
+    challenge: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> ApiResult<(SubmissionId, i64)> {
+    let slug: Slug = challenge.trim().parse().map_err(|_| unknown_challenge(challenge))?;
+    let current = state.grader.catalogue.get(slug.as_str()).ok_or_else(|| unknown_challenge(challenge))?;
+    access::may_submit(state, principal, &slug).await?;
+    check_source(bytes, state.max_upload_bytes)?;
+    let id = state
+        .store
+        .create_submission(&slug, current.version, file_name, bytes, &principal.owner())
+        .await
+        .map_err(access::quota_error)?;
     state.wakeup.notify_one();
     tracing::info!(submission = %id, challenge = %slug, bytes = bytes.len(), "queued");
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued, challenge_version: current.version })))
+    Ok((id, current.version))
 }
 
 /// `POST /api/v1/submissions/{id}/regrade`: grades the submission again on the challenge's current
 /// version; the earlier results stay in its history.
 pub async fn regrade(
-    _admin: Admin,
+    _admin: access::AdminUser,
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
@@ -142,16 +163,20 @@ fn parse_id(raw: &str) -> ApiResult<SubmissionId> {
     raw.parse().map_err(|_| ApiError::NotFound(format!("no submission '{raw}'")))
 }
 
-/// `GET /api/v1/submissions/{id}`.
-pub async fn get(_admin: Admin, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<SubmissionView>> {
+/// `GET /api/v1/submissions/{id}`: everything for staff; for a candidate, its own submission's public
+/// part only (anyone else's is a 404).
+pub async fn get(principal: Principal, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::response::Response> {
     let id = parse_id(&raw)?;
+    if let Principal::Candidate(candidate) = &principal {
+        return Ok(Json(access::candidate_submission(&state, candidate, &id.to_string()).await?).into_response());
+    }
     let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?;
-    Ok(Json(submission.into()))
+    Ok(Json(SubmissionView::from(submission)).into_response())
 }
 
 /// `GET /api/v1/submissions/{id}/predictions`: the test predictions as CSV.
 pub async fn predictions(
-    _admin: Admin,
+    access::Staff(_): access::Staff,
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> ApiResult<impl IntoResponse> {

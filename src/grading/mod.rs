@@ -72,6 +72,9 @@ pub struct Report {
     pub verdict: Verdict,
     /// 0–100 from the primary metric on the private part; only for accepted runs.
     pub score: Option<f64>,
+    /// The same scale applied to the public part: the score a candidate sees.
+    #[serde(default)]
+    pub public_score: Option<f64>,
     /// Metrics on the private part of the hidden test rows.
     pub metrics: BTreeMap<String, f64>,
     /// Metrics on the public part.
@@ -89,6 +92,7 @@ impl Report {
         Report {
             verdict,
             score: None,
+            public_score: None,
             metrics: BTreeMap::new(),
             public: BTreeMap::new(),
             overfitting: None,
@@ -168,6 +172,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
         report: Report {
             verdict: Verdict::Accepted,
             score: Some(challenge.grading.score(test_value)),
+            public_score: public.get(primary.name()).map(|&v| challenge.grading.score(v)),
             metrics,
             public,
             overfitting,

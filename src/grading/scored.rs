@@ -57,6 +57,7 @@ fn program_metrics(challenge: &Challenge, program: &RunOutcome) -> Result<Report
     Ok(Report {
         verdict: Verdict::Accepted,
         score: Some(challenge.grading.score(value)),
+        public_score: out.public.get(name).map(|&v| challenge.grading.score(v)),
         overfitting: out.train_metric.map(|train| overfitting(challenge, train, value)),
         checks: Vec::new(),
         metrics: out.metrics,

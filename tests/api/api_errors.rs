@@ -34,6 +34,11 @@ async fn bad_submissions_are_refused_with_clear_json_errors() {
     assert_eq!(s, 400);
     assert!(msg.contains("challenge"), "{msg}");
 
+    let not_multipart = app.client.post(app.url("/api/v1/submissions")).bearer_auth(TOKEN).json(&serde_json::json!({"challenge": TINY})).send().await.unwrap();
+    let (s, code, msg) = error_of(not_multipart).await;
+    assert_eq!((s, code.as_str()), (400, "bad_request"));
+    assert!(msg.contains("multipart/form-data"), "{msg}");
+
     let form = reqwest::multipart::Form::new().text("challenge", TINY);
     let (s, _, msg) = error_of(post(form, Some(TOKEN)).await.unwrap()).await;
     assert_eq!(s, 400);
@@ -79,11 +84,11 @@ async fn bad_submissions_are_refused_with_clear_json_errors() {
 #[tokio::test]
 async fn challenge_endpoints_show_public_facts_and_never_hidden_files() {
     let app = spawn_app().await;
-    let list: Value = app.client.get(app.url("/api/v1/challenges")).send().await.unwrap().json().await.unwrap();
+    let list: Value = app.client.get(app.url("/api/v1/challenges")).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
     let slugs: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
     assert!(slugs.contains(&DECISION_TREE) && slugs.contains(&TINY), "{slugs:?}");
 
-    let resp = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}"))).send().await.unwrap();
+    let resp = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();
     let detail: Value = serde_json::from_str(&text).unwrap();
@@ -94,12 +99,15 @@ async fn challenge_endpoints_show_public_facts_and_never_hidden_files() {
     for secret in ["hidden/", "train.csv", "test.csv", "reference/", "baseline/"] {
         assert!(!text.contains(secret), "challenge detail mentions {secret:?}");
     }
-    let sample = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}/sample"))).send().await.unwrap();
+    let sample = app.client.get(app.url(&format!("/api/v1/challenges/{TINY}/sample.csv"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(sample.status(), 200);
     assert!(sample.text().await.unwrap().lines().count() > 1);
 
-    let missing = app.client.get(app.url("/api/v1/challenges/nope")).send().await.unwrap();
+    let missing = app.client.get(app.url("/api/v1/challenges/nope")).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(missing.status(), 404);
+    // The catalogue is for staff and invited candidates only.
+    let anonymous = app.client.get(app.url("/api/v1/challenges")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
     app.stop().await;
 }
 

@@ -55,7 +55,7 @@ fn message(body: &Value) -> String {
 }
 
 async fn challenge_status(app: &TestApp, slug: &str) -> u16 {
-    app.client.get(app.url(&format!("/api/v1/challenges/{slug}"))).send().await.unwrap().status().as_u16()
+    app.client.get(app.url(&format!("/api/v1/challenges/{slug}"))).bearer_auth(TOKEN).send().await.unwrap().status().as_u16()
 }
 
 #[tokio::test]
@@ -100,7 +100,7 @@ async fn invalid_bundles_are_refused_precisely_and_leave_nothing_behind() {
 #[tokio::test]
 async fn a_new_bundle_makes_a_new_version_and_regrade_keeps_the_old_result() {
     let app = spawn_app().await;
-    let list: Value = app.client.get(app.url("/api/v1/challenges")).send().await.unwrap().json().await.unwrap();
+    let list: Value = app.client.get(app.url("/api/v1/challenges")).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
     let tiny = list.as_array().unwrap().iter().find(|c| c["slug"] == TINY).unwrap().clone();
     assert_eq!(tiny["version"], 1, "the shipped folder is published as version 1");
 
@@ -157,7 +157,7 @@ async fn a_valid_bundle_under_a_new_slug_publishes_and_grades() {
     let id = app.submit("uploaded-tiny", fixture("trivial.py")).await;
     let graded = app.wait_for(&id).await;
     assert_eq!(graded["verdict"], "accepted", "{graded:#}");
-    let detail = app.client.get(app.url("/api/v1/challenges/uploaded-tiny")).send().await.unwrap().text().await.unwrap();
+    let detail = app.client.get(app.url("/api/v1/challenges/uploaded-tiny")).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
     assert!(!detail.contains("hidden/"), "hidden file names are never served");
     app.stop().await;
 }

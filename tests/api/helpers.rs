@@ -43,6 +43,7 @@ pub fn serve_config() -> ServeConfig {
         admin_token: Some(TOKEN.parse().unwrap()),
         max_upload_kb: 64,
         lease_seconds: 10,
+        access: mlgrade::accounts::AccessConfig::default(),
     }
 }
 
@@ -161,4 +162,145 @@ pub async fn containers_of(ids: &[String]) -> Vec<String> {
         })
         .filter_map(|c| c.id)
         .collect()
+}
+
+// ---- access control: users, invitations, sessions ----
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A client that follows no redirect and keeps no cookie: tests see every status and carry cookies
+/// themselves.
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A browser session: its cookie and the CSRF token its forms carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn header(&self) -> String {
+        format!("mlgrade_session={}", self.cookie)
+    }
+}
+
+/// An invitation as the API returned it.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: String,
+    pub token: String,
+    pub link: String,
+}
+
+/// The value a response sets for cookie `name`.
+pub fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+        let (k, val) = pair.split_once('=')?;
+        (k == name && !val.is_empty()).then(|| val.to_owned())
+    })
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("the page has a CSRF field");
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// The text of the element with `id`, for elements holding plain text.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!(r#"id="{id}""#))?;
+    let rest = &html[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')? + start;
+    Some(rest[start..end].trim().to_owned())
+}
+
+impl TestApp {
+    /// Creates a staff account through the API with the admin token.
+    pub async fn create_user(&self, name: &str, role: &str) {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/users"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({ "name": name, "role": role, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "creating {name}: {}", resp.text().await.unwrap());
+    }
+
+    /// Creates an invitation through the API with the admin token.
+    pub async fn invite(&self, body: Value) -> Invitation {
+        let resp = self.client.post(self.url("/api/v1/invitations")).bearer_auth(TOKEN).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 201, "inviting: {}", resp.text().await.unwrap());
+        let v: Value = resp.json().await.unwrap();
+        Invitation {
+            id: v["id"].as_str().unwrap().to_owned(),
+            token: v["token"].as_str().unwrap().to_owned(),
+            link: v["link"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Opens an invitation link the way a browser does and returns the session it starts.
+    pub async fn open_invitation(&self, inv: &Invitation) -> Session {
+        let client = raw_client();
+        let resp = client.get(self.url(&inv.link)).send().await.unwrap();
+        assert_eq!(resp.status(), 303, "the invitation link redirects to the landing page");
+        let cookie = set_cookie(&resp, "mlgrade_session").expect("a session cookie");
+        let page = client.get(self.url("/")).header("cookie", format!("mlgrade_session={cookie}")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let csrf = csrf_of(&page.text().await.unwrap_or_default()).to_owned();
+        Session { cookie, csrf }
+    }
+
+    /// Signs in through the sign-in form; returns the raw answer to the form post.
+    pub async fn post_sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+        let client = raw_client();
+        let form = client.get(self.url("/login")).send().await.unwrap();
+        let login_cookie = set_cookie(&form, "mlgrade_login").expect("a sign-in form cookie");
+        let csrf = csrf_of(&form.text().await.unwrap());
+        client
+            .post(self.url("/login"))
+            .header("cookie", format!("mlgrade_login={login_cookie}"))
+            .form(&[("name", name), ("password", password), ("csrf", &csrf), ("next", "/")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, name: &str) -> Session {
+        let resp = self.post_sign_in(name, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "signing in {name}");
+        let cookie = set_cookie(&resp, "mlgrade_session").expect("a session cookie");
+        let page = raw_client().get(self.url("/tokens")).header("cookie", format!("mlgrade_session={cookie}")).send().await.unwrap();
+        let csrf = csrf_of(&page.text().await.unwrap());
+        Session { cookie, csrf }
+    }
+
+    /// Creates an API token through the tokens page of `session`'s user.
+    pub async fn api_token(&self, session: &Session) -> String {
+        let resp = raw_client()
+            .post(self.url("/tokens"))
+            .header("cookie", session.header())
+            .form(&[("csrf", session.csrf.as_str()), ("name", "test script")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        text_of(&resp.text().await.unwrap(), "new-token").expect("the new token is shown")
+    }
+
+    /// Submits as the holder of `token` (an invitation or API token); returns the raw response.
+    pub async fn submit_as(&self, token: &str, challenge: &str, source: &str) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().text("challenge", challenge.to_owned()).part(
+            "file",
+            reqwest::multipart::Part::bytes(source.as_bytes().to_vec()).file_name("solution.py"),
+        );
+        self.client.post(self.url("/api/v1/submissions")).bearer_auth(token).multipart(form).send().await.unwrap()
+    }
 }

@@ -1,0 +1,85 @@
+//! A candidate's submission quota: a cooldown between submissions and a limit per challenge, taken in
+//! the same transaction that stores the submission, so two concurrent posts cannot both take the last
+//! slot and a refused post stores nothing.
+
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::Owner;
+
+/// Why a candidate may not submit now.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QuotaError {
+    #[error("this invitation does not include the challenge '{0}'")]
+    NotInvited(String),
+    #[error("this invitation has expired or was revoked")]
+    Closed,
+    #[error("wait {} s before submitting again", (.wait_ms + 999) / 1000)]
+    Cooldown { wait_ms: i64 },
+    #[error("all {limit} submissions for '{challenge}' are used")]
+    LimitReached { challenge: String, limit: i64 },
+}
+
+/// Records who owns submission `id` and, for a candidate, takes one submission from the quota.
+pub async fn take(tx: &mut Transaction<'_, Sqlite>, id: &str, owner: &Owner, challenge: &str, now: i64) -> anyhow::Result<()> {
+    match owner {
+        Owner::User(user) => {
+            sqlx::query("UPDATE submissions SET user_id = ? WHERE id = ?").bind(user).bind(id).execute(&mut **tx).await?;
+        }
+        Owner::Invitation(invitation) => {
+            take_slot(tx, invitation, challenge, now).await?;
+            sqlx::query("UPDATE submissions SET invitation_id = ? WHERE id = ?")
+                .bind(invitation)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge: &str, now: i64) -> anyhow::Result<()> {
+    let inv = sqlx::query(
+        "SELECT expires_at, revoked_at, cooldown_seconds, last_submission_at FROM invitations WHERE id = ?",
+    )
+    .bind(invitation)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(QuotaError::Closed)?;
+    if inv.get::<Option<i64>, _>("revoked_at").is_some() || inv.get::<i64, _>("expires_at") <= now {
+        return Err(QuotaError::Closed.into());
+    }
+    let cooldown_ms = inv.get::<i64, _>("cooldown_seconds") * 1000;
+    if let Some(last) = inv.get::<Option<i64>, _>("last_submission_at") {
+        let wait_ms = last + cooldown_ms - now;
+        if wait_ms > 0 {
+            return Err(QuotaError::Cooldown { wait_ms }.into());
+        }
+    }
+    let slot = sqlx::query(
+        "SELECT submission_limit, used FROM invitation_challenges WHERE invitation_id = ? AND challenge = ?",
+    )
+    .bind(invitation)
+    .bind(challenge)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| QuotaError::NotInvited(challenge.to_owned()))?;
+    let limit: i64 = slot.get("submission_limit");
+    // The `used < limit` condition makes the update itself the check, whatever ran in between.
+    let taken = sqlx::query(
+        "UPDATE invitation_challenges SET used = used + 1
+          WHERE invitation_id = ? AND challenge = ? AND used < submission_limit",
+    )
+    .bind(invitation)
+    .bind(challenge)
+    .execute(&mut **tx)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Err(QuotaError::LimitReached { challenge: challenge.to_owned(), limit }.into());
+    }
+    sqlx::query("UPDATE invitations SET last_submission_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(invitation)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

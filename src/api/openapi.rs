@@ -1,0 +1,361 @@
+//! The API description, generated with `utoipa` from the handlers' annotations and the response types,
+//! served at `/api/openapi.json` and shown as a plain page at `/api/docs` (no script, no CDN).
+//!
+//! The endpoints of the core contract are described here, beside their handlers' module, by the
+//! `*_doc` items below; the access-control endpoints carry their annotations on the handlers
+//! themselves (`api::accounts`). A test checks that every API route is in the document.
+
+#![allow(dead_code)] // The `*_doc` functions and schema mirrors exist only to be read by the macros.
+
+use std::collections::BTreeMap;
+
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use maud::html;
+use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+
+/// An error: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthorized`, `invitation_closed`, `forbidden`, `not_found`, `payload_too_large`,
+    /// `too_many_requests`, `unavailable` or `internal`.
+    code: String,
+    message: String,
+}
+
+/// `202` answer to a submission.
+#[derive(ToSchema)]
+pub struct Accepted {
+    id: String,
+    /// Always `queued`.
+    status: String,
+    /// The challenge version the run will use.
+    challenge_version: i64,
+}
+
+/// One grading of a submission.
+#[derive(ToSchema)]
+pub struct HistoryEntry {
+    challenge_version: i64,
+    verdict: String,
+    score: Option<f64>,
+    /// Unix milliseconds.
+    graded_at: i64,
+}
+
+/// A bundle that passed every check and is now the slug's current version.
+#[derive(ToSchema)]
+pub struct Published {
+    slug: String,
+    version: i64,
+    /// The reference and baseline scores against their thresholds.
+    check: Object,
+}
+
+/// A submission as staff see it (a candidate sees `CandidateSubmission`).
+#[derive(ToSchema)]
+pub struct Submission {
+    id: String,
+    challenge: String,
+    /// The version the shown result was graded on, or the version a queued run will use.
+    challenge_version: i64,
+    /// `queued`, `running` or `completed`.
+    status: String,
+    /// Once completed: `accepted`, `wrong_output`, `runtime_error`, `time_limit_exceeded`,
+    /// `memory_limit_exceeded` or `internal_error`.
+    verdict: Option<String>,
+    /// 0–100 from the primary metric on the private part of the hidden test rows.
+    score: Option<f64>,
+    /// The same scale on the public part: what the candidate sees.
+    public_score: Option<f64>,
+    /// Metric name → value on the private part.
+    metrics: Option<BTreeMap<String, f64>>,
+    /// Metric name → value on the public part.
+    public: Option<BTreeMap<String, f64>>,
+    overfitting: Option<Overfitting>,
+    checks: Option<Vec<Check>>,
+    /// Why the verdict is what it is, when that is not obvious.
+    message: Option<String>,
+    /// The program's captured output, cut to a fixed cap with a marker.
+    log: Option<String>,
+    duration_ms: Option<i64>,
+    /// Every grading, oldest first; a regrade adds one and changes none.
+    history: Vec<HistoryEntry>,
+}
+
+#[derive(ToSchema)]
+pub struct Overfitting {
+    metric: String,
+    train_metric: f64,
+    test_metric: f64,
+    gap: f64,
+    threshold: f64,
+    flagged: bool,
+    explanation: String,
+}
+
+#[derive(ToSchema)]
+pub struct Check {
+    /// `train_test_gap`, `public_private_gap`, `underfitting` or `optimism`.
+    name: String,
+    value: Option<f64>,
+    threshold: f64,
+    flagged: bool,
+    explanation: String,
+}
+
+#[derive(ToSchema)]
+pub struct ChallengeSummary {
+    slug: String,
+    title: String,
+    summary: String,
+    task: String,
+    runtime: String,
+    /// `{name, higher_is_better, zero, full}`.
+    metric: Object,
+    /// `{time_seconds, memory_mb, cpus, pids, tmpfs_mb}`.
+    limits: Object,
+}
+
+/// The summary's fields plus the statement, starter, interface and download links.
+#[derive(ToSchema)]
+pub struct ChallengeDetail {
+    slug: String,
+    title: String,
+    summary: String,
+    statement: String,
+    starter: String,
+    interface: Object,
+    metric: Object,
+    limits: Object,
+    overfitting_max_gap: f64,
+    public_fraction: f64,
+    hidden_labels_public: bool,
+    sample_url: String,
+    starter_url: String,
+}
+
+#[derive(ToSchema)]
+pub struct Object(BTreeMap<String, Value>);
+
+/// The database and the Docker engine answer.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "`{status, queued, running, completed}`"), (status = 503, body = ErrorBody)))]
+fn healthz_doc() {}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "service", responses((status = 200, description = "OpenAPI 3.1")))]
+fn openapi_doc() {}
+
+/// Submit a Python file: multipart with `challenge` (a slug) and `file`. A candidate may submit only
+/// to its invited challenges, within its limit and after its cooldown.
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions",
+    request_body(content_type = "multipart/form-data", description = "fields `challenge` and `file`"),
+    responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "unknown or uninvited challenge"), (status = 413, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "cooldown (with Retry-After), submission limit, or staff rate limit")),
+    security(("bearer" = [])))]
+fn create_submission_doc() {}
+
+/// A submission: everything for staff; for a candidate its own, public part only (`CandidateSubmission`).
+#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions", params(("id" = String, Path)),
+    responses((status = 200, body = Submission), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such submission, or not the candidate's own")),
+    security(("bearer" = [])))]
+fn get_submission_doc() {}
+
+/// The test predictions as CSV (`row,part,prediction[,proba_…]`). Staff only.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/predictions", tag = "submissions", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn predictions_doc() {}
+
+/// Grade a completed submission again on the challenge's current version; earlier results stay in its
+/// `history`. Admins only.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/regrade", tag = "submissions", params(("id" = String, Path)),
+    responses((status = 202, body = Accepted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "still being graded")),
+    security(("bearer" = [])))]
+fn regrade_doc() {}
+
+/// Publish a challenge bundle (multipart `slug` and `bundle`, a `.tar.gz` or `.zip` laid out like a
+/// catalogue folder) as the slug's next version, after validating it and running its reference and
+/// baseline in the sandbox. Admins only.
+#[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges",
+    request_body(content_type = "multipart/form-data", description = "fields `slug` and `bundle`"),
+    responses((status = 201, body = Published),
+              (status = 400, body = ErrorBody, description = "a missing field, a damaged archive, a traversal path or a link"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 413, body = ErrorBody, description = "the bundle or one of its files passes a size bound"),
+              (status = 422, body = ErrorBody, description = "a manifest error (file, field, problem) or a reference below its score")),
+    security(("bearer" = [])))]
+fn upload_doc() {}
+
+/// Challenges: all for staff, the invited ones for a candidate.
+#[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges",
+    responses((status = 200, body = Vec<ChallengeSummary>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+fn challenges_doc() {}
+
+/// One challenge's public facts; never hidden file names or data.
+#[utoipa::path(get, path = "/api/v1/challenges/{slug}", tag = "challenges", params(("slug" = String, Path)),
+    responses((status = 200, body = ChallengeDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn challenge_doc() {}
+
+/// The public sample rows.
+#[utoipa::path(get, path = "/api/v1/challenges/{slug}/sample.csv", tag = "challenges", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn sample_doc() {}
+
+/// The starter solution.
+#[utoipa::path(get, path = "/api/v1/challenges/{slug}/solution.py", tag = "challenges", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "text/x-python"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn starter_doc() {}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("The admin token, a staff API token, or a candidate's invitation token"))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mlgrade", description = "Sandboxed grading of machine-learning coding challenges. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    modifiers(&BearerAuth),
+    paths(
+        healthz_doc, openapi_doc,
+        create_submission_doc, get_submission_doc, predictions_doc, regrade_doc,
+        challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc,
+        super::accounts::me, super::accounts::list_submissions, super::accounts::results_csv,
+        super::accounts::post_invitation, super::accounts::list_invitations, super::accounts::get_invitation,
+        super::accounts::revoke_invitation,
+        super::accounts::post_token, super::accounts::list_tokens, super::accounts::revoke_token,
+        super::accounts::post_user, super::accounts::list_users, super::accounts::disable_user, super::accounts::audit_log,
+    ),
+    components(schemas(super::access::CandidateSubmission))
+)]
+pub struct ApiDoc;
+
+/// The document as JSON, with the usual meaning written out for responses the annotations leave bare.
+pub fn json() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
+    let operations = doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()).filter_map(Value::as_object_mut).flat_map(|i| i.values_mut());
+    for op in operations {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        for (status, response) in responses.iter_mut() {
+            if response["description"].as_str().is_some_and(str::is_empty) {
+                response["description"] = Value::from(standard_meaning(status));
+            }
+        }
+    }
+    doc
+}
+
+fn standard_meaning(status: &str) -> &'static str {
+    match status {
+        "200" => "done",
+        "201" => "created",
+        "204" => "done; no body",
+        "400" => "a field is missing or wrong; the message says which",
+        "401" => "no valid token, or an expired or revoked invitation",
+        "403" => "the token's role may not do this",
+        "404" => "no such thing, or not visible to this caller",
+        _ => "see the error message",
+    }
+}
+
+pub async fn document() -> Json<Value> {
+    Json(json())
+}
+
+const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
+
+/// `/api/docs`: the document as a page, server-rendered.
+pub async fn page(crate::web::MaybeViewer(viewer): crate::web::MaybeViewer) -> Response {
+    let doc = json();
+    let empty = serde_json::Map::new();
+    let paths = doc["paths"].as_object().unwrap_or(&empty);
+    let schema_name = |v: &Value| -> String {
+        let r = v.pointer("/content/application~1json/schema").unwrap_or(&Value::Null);
+        if let Some(s) = r["$ref"].as_str() {
+            return s.rsplit('/').next().unwrap_or(s).to_owned();
+        }
+        if let Some(s) = r.pointer("/items/$ref").and_then(Value::as_str) {
+            return format!("list of {}", s.rsplit('/').next().unwrap_or(s));
+        }
+        v["content"].as_object().and_then(|c| c.keys().next().cloned()).unwrap_or_default()
+    };
+    let body = html! {
+        p { "Every endpoint, from " a href="/api/openapi.json" { "/api/openapi.json" } ". Send tokens as "
+            code { "Authorization: Bearer TOKEN" } ": the admin token, an API token from the " a href="/tokens" { "tokens page" }
+            ", or a candidate's invitation token." }
+        nav aria-label="Endpoints" { ul { @for (path, item) in paths { @for m in METHODS { @if item.get(*m).is_some() {
+            li { a href=(format!("#{}-{}", m, anchor(path))) { code { (m.to_uppercase()) " " (path) } } }
+        } } } } }
+        @for (path, item) in paths { @for m in METHODS { @if let Some(op) = item.get(*m) {
+            section id=(format!("{}-{}", m, anchor(path))) {
+                h2 { code { (m.to_uppercase()) " " (path) } }
+                @if let Some(s) = op["summary"].as_str() { p { (s) } }
+                @if let Some(d) = op["description"].as_str() { p { (d) } }
+                @if let Some(params) = op["parameters"].as_array() {
+                    p { "Parameters: " @for p in params { code { (p["name"].as_str().unwrap_or("")) } " (" (p["in"].as_str().unwrap_or("")) ") " } }
+                }
+                @if let Some(rb) = op.get("requestBody") {
+                    p { "Body: " (schema_name(rb)) @if let Some(d) = rb["description"].as_str() { " — " (d) } }
+                }
+                table {
+                    thead { tr { th { "Status" } th { "Meaning" } th { "Body" } } }
+                    tbody { @for (status, r) in op["responses"].as_object().unwrap_or(&empty) { tr {
+                        td { (status) } td { (r["description"].as_str().unwrap_or("")) } td { (schema_name(r)) }
+                    } } }
+                }
+            }
+        } } }
+        h2 { "Schemas" }
+        @for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).unwrap_or(&empty) {
+            section id=(format!("schema-{name}")) {
+                h3 { (name) }
+                @if let Some(d) = schema["description"].as_str() { p { (d) } }
+                @if let Some(props) = schema["properties"].as_object() {
+                    table { tbody { @for (field, p) in props { tr {
+                        td { code { (field) } } td { (type_of(p)) } td { (p["description"].as_str().unwrap_or("")) }
+                    } } } }
+                }
+            }
+        }
+    };
+    crate::web::render_page("API", viewer.as_ref(), body).into_response()
+}
+
+fn anchor(path: &str) -> String {
+    path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}
+
+fn type_of(p: &Value) -> String {
+    if let Some(r) = p["$ref"].as_str() {
+        return r.rsplit('/').next().unwrap_or(r).to_owned();
+    }
+    match &p["type"] {
+        Value::String(t) => t.clone(),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
+        _ => p["oneOf"].as_array().map(|_| "one of several".to_owned()).unwrap_or_else(|| "object".into()),
+    }
+}

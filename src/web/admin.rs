@@ -1,0 +1,344 @@
+//! The hiring team's pages: challenges, invitations, API tokens, users and the audit log.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{badge, csrf_field, num, Page};
+use super::session::{CsrfForm, Viewer};
+use super::PageResult;
+use crate::accounts::invite::{Grant, InvitationRequest, DEFAULT_LIMIT};
+use crate::accounts::store::InvitationState;
+use crate::accounts::time::format_utc;
+use crate::accounts::Role;
+use crate::api::accounts::{self as api, CreatedInvitation, UserRequest};
+use crate::api::error::ApiError;
+use crate::api::AppState;
+
+/// `/challenges`: the catalogue for staff, with the place where bundle uploads will go.
+pub async fn challenges(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    let user = viewer.require_staff()?;
+    let body = html! {
+        table {
+            thead { tr { th { "Challenge" } th { "Slug" } th { "Task" } th { "Metric" } th { "Runtime" } th { "Limits" } th { "Pages" } } }
+            tbody { @for c in state.grader.catalogue.all() { tr {
+                td { a href=(format!("/challenges/{}", c.slug)) { (c.title) } }
+                td { code { (c.slug) } }
+                td { (c.task) }
+                td { (c.grading.metric.name()) }
+                td { (c.runtime) }
+                td { (c.limits.time_seconds) " s, " (c.limits.memory_mb) " MB, " (num(c.limits.cpus)) " CPU" }
+                td { a href=(format!("/leaderboard/{}", c.slug)) { "leaderboard" } " · " a href=(format!("/dashboard?challenge={}", c.slug)) { "submissions" } }
+            } } }
+        }
+        @if user.is_admin() { (bundle_upload_section()) }
+    };
+    Ok(Page::new("Challenges").render(Some(&viewer), body).into_response())
+}
+
+/// PLACEHOLDER — bundle upload. Challenge bundles (manifest, statement, starter, public and hidden
+/// data, reference) and their versions are added by the challenge-versioning work; its upload form,
+/// with validation errors in words, belongs here, and the version column in the table above.
+fn bundle_upload_section() -> Markup {
+    html! {
+        section #bundle-upload aria-labelledby="bundle-upload-title" {
+            h2 #bundle-upload-title { "Add a challenge" }
+            p.upload-placeholder {
+                "Uploading a challenge bundle is not available on this page yet. For now a challenge is a folder in the catalogue; check it with "
+                code { "mlgrade challenges check SLUG" } " and restart the service."
+            }
+        }
+    }
+}
+
+// ---- invitations ----
+
+fn invitation_form(state: &AppState, viewer: &Viewer, problem: Option<&str>) -> Markup {
+    html! {
+        h2 { "Invite a candidate" }
+        @if let Some(p) = problem { p.error role="alert" { (p) } }
+        form.stack method="post" action="/invitations" {
+            (csrf_field(viewer))
+            label for="inv-name" { "Candidate's name" }
+            input #inv-name type="text" name="name" required maxlength="200";
+            label for="inv-email" { "E-mail address" }
+            input #inv-email type="email" name="email" required;
+            fieldset {
+                legend { "Challenges" }
+                @for c in state.grader.catalogue.all() {
+                    div { label { input type="checkbox" name="challenge" value=(c.slug); " " (c.title) } }
+                }
+            }
+            label for="inv-limit" { "Submissions allowed per challenge" }
+            input #inv-limit type="number" name="submission_limit" min="1" max="1000" value=(DEFAULT_LIMIT);
+            label for="inv-days" { "Valid for (days)" }
+            input #inv-days type="number" name="days" min="0.01" max="365" step="any" value="7";
+            label for="inv-cooldown" { "Pause between submissions (seconds)" }
+            input #inv-cooldown type="number" name="cooldown_seconds" min="0" max="86400" value=(state.access.config.submission_cooldown_seconds);
+            button type="submit" { "Create invitation" }
+        }
+    }
+}
+
+async fn invitations_page(state: &AppState, viewer: &Viewer, created: Option<&CreatedInvitation>, problem: Option<&str>) -> PageResult<Response> {
+    viewer.require_staff()?;
+    let invitations = state.access.db.invitations().await?;
+    let body = html! {
+        @if let Some(c) = created {
+            div role="status" {
+                p.ok { "Invitation created. Send the candidate this link; it is shown only now:" }
+                p.secret #invitation-link { (c.url) }
+            }
+        }
+        (invitation_form(state, viewer, problem))
+        h2 { "Invitations" }
+        table {
+            thead { tr { th { "Candidate" } th { "Challenges (used of allowed)" } th { "Created" } th { "Expires" } th { "State" } th { "" } } }
+            tbody { @for i in &invitations { tr {
+                td { (i.name) br; small { (i.email) } }
+                td { @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; } }
+                td { (format_utc(i.created_at)) br; small { "by " (i.created_by) } }
+                td { (format_utc(i.expires_at)) }
+                td { (badge(match i.state { InvitationState::Active => "active", InvitationState::Expired => "expired", InvitationState::Revoked => "revoked" })) }
+                td {
+                    a href=(format!("/dashboard?candidate={}", super::session::encode_query(&i.email))) { "submissions" }
+                    @if i.state == InvitationState::Active {
+                        " "
+                        form.inline method="post" action=(format!("/invitations/{}/revoke", i.id)) {
+                            (csrf_field(viewer))
+                            button type="submit" aria-label=(format!("Revoke the invitation of {}", i.name)) { "Revoke" }
+                        }
+                    }
+                }
+            } } }
+        }
+    };
+    let status = if problem.is_some() { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
+    Ok((status, Page::new("Invitations").render(Some(viewer), body)).into_response())
+}
+
+/// `/invitations`.
+pub async fn invitations(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    invitations_page(&state, &viewer, None, None).await
+}
+
+/// Reads the invitation form: repeated `challenge` checkboxes need a list of pairs, not a struct.
+fn invitation_request(fields: &[(String, String)]) -> Result<(String, InvitationRequest), String> {
+    let one = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let number = |k: &str, what: &str| -> Result<Option<f64>, String> {
+        let v = one(k);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<f64>().map(Some).map_err(|_| format!("{what}: '{v}' is not a number"))
+    };
+    let request = InvitationRequest {
+        name: one("name"),
+        email: one("email"),
+        challenges: fields.iter().filter(|(k, _)| k == "challenge").map(|(_, v)| Grant::Slug(v.clone())).collect(),
+        submission_limit: number("submission_limit", "Submissions allowed")?.map(|v| v as i64),
+        expires_in_hours: number("days", "Valid for")?.map(|d| d * 24.0),
+        cooldown_seconds: number("cooldown_seconds", "Pause between submissions")?.map(|v| v as i64),
+    };
+    Ok((one("csrf"), request))
+}
+
+/// `POST /invitations`.
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let user = viewer.require_staff()?.clone();
+    let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
+    viewer.check_csrf(csrf)?;
+    let request = match invitation_request(&fields) {
+        Ok((_, r)) => r,
+        Err(problem) => return invitations_page(&state, &viewer, None, Some(&problem)).await,
+    };
+    match api::create_invitation(&state, &user, &request, &headers).await {
+        Ok(created) => invitations_page(&state, &viewer, Some(&created), None).await,
+        Err(ApiError::BadRequest(problem)) => invitations_page(&state, &viewer, None, Some(&problem)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /invitations/{id}/revoke`.
+pub async fn revoke_invitation(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, Form(form): Form<CsrfForm>) -> PageResult<Response> {
+    let user = viewer.require_staff()?;
+    viewer.check_csrf(&form.csrf)?;
+    if !state.access.db.revoke_invitation(user, &id).await? {
+        return Err(ApiError::NotFound("There is no such unrevoked invitation.".into()).into());
+    }
+    Ok(Redirect::to("/invitations").into_response())
+}
+
+// ---- API tokens ----
+
+async fn tokens_page(state: &AppState, viewer: &Viewer, created: Option<&str>) -> PageResult<Response> {
+    let user = viewer.require_staff()?;
+    let tokens = state.access.db.tokens(user.id).await?;
+    let body = html! {
+        p { "Tokens let scripts use the API as you: send " code { "Authorization: Bearer TOKEN" } ". See the " a href="/api/docs" { "API description" } "." }
+        @if let Some(t) = created {
+            div role="status" {
+                p.ok { "Token created. Copy it now; it is shown only once:" }
+                p.secret #new-token { (t) }
+            }
+        }
+        form.stack method="post" action="/tokens" {
+            (csrf_field(viewer))
+            label for="token-name" { "What the token is for" }
+            input #token-name type="text" name="name" required maxlength="100";
+            button type="submit" { "Create token" }
+        }
+        h2 { "Your tokens" }
+        table {
+            thead { tr { th { "Name" } th { "Created" } th { "Last used" } th { "State" } th { "" } } }
+            tbody { @for t in &tokens { tr {
+                td { (t.name) }
+                td { (format_utc(t.created_at)) }
+                td { (t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())) }
+                td { (badge(if t.revoked { "revoked" } else { "active" })) }
+                td { @if !t.revoked {
+                    form.inline method="post" action=(format!("/tokens/{}/revoke", t.id)) {
+                        (csrf_field(viewer))
+                        button type="submit" aria-label=(format!("Revoke the token {}", t.name)) { "Revoke" }
+                    }
+                } }
+            } } }
+        }
+    };
+    Ok(Page::new("API tokens").render(Some(viewer), body).into_response())
+}
+
+pub async fn tokens(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    tokens_page(&state, &viewer, None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+}
+
+pub async fn create_token(State(state): State<AppState>, viewer: Viewer, Form(form): Form<TokenForm>) -> PageResult<Response> {
+    let user = viewer.require_staff()?.clone();
+    viewer.check_csrf(&form.csrf)?;
+    let name = api::check_token_name(&form.name)?;
+    let (_, token) = state.access.db.create_token(&user, &name).await?;
+    tokens_page(&state, &viewer, Some(&token)).await
+}
+
+pub async fn revoke_token(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> PageResult<Response> {
+    let user = viewer.require_staff()?;
+    viewer.check_csrf(&form.csrf)?;
+    if !state.access.db.revoke_token(user, id).await? {
+        return Err(ApiError::NotFound("There is no such live token of yours.".into()).into());
+    }
+    Ok(Redirect::to("/tokens").into_response())
+}
+
+// ---- users and audit ----
+
+async fn users_page(state: &AppState, viewer: &Viewer, problem: Option<&str>) -> PageResult<Response> {
+    let me = viewer.require_admin()?;
+    let users = state.access.db.users().await?;
+    let body = html! {
+        h2 { "Add a user" }
+        @if let Some(p) = problem { p.error role="alert" { (p) } }
+        form.stack method="post" action="/admin/users" {
+            (csrf_field(viewer))
+            label for="user-name" { "User name" }
+            input #user-name type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9._\\-]+" autocomplete="off";
+            label for="user-role" { "Role" }
+            select #user-role name="role" {
+                option value="interviewer" { "interviewer: reads results, invites candidates" }
+                option value="admin" { "admin: also manages users and challenges" }
+            }
+            label for="user-password" { "Password (at least 10 characters)" }
+            input #user-password type="password" name="password" required minlength="10" autocomplete="new-password";
+            button type="submit" { "Add user" }
+        }
+        h2 { "Users" }
+        table {
+            thead { tr { th { "Name" } th { "Role" } th { "Created" } th { "State" } th { "" } } }
+            tbody { @for u in &users { tr {
+                td { (u.name) }
+                td { (u.role) }
+                td { (format_utc(u.created_at)) }
+                td { (badge(if u.disabled { "disabled" } else if u.has_password { "active" } else { "token only" })) }
+                td { @if !u.disabled && u.id != me.id && u.id != crate::accounts::ADMIN_TOKEN_USER {
+                    form.inline method="post" action=(format!("/admin/users/{}/disable", u.id)) {
+                        (csrf_field(viewer))
+                        button type="submit" aria-label=(format!("Disable {}", u.name)) { "Disable" }
+                    }
+                } }
+            } } }
+        }
+    };
+    let status = if problem.is_some() { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
+    Ok((status, Page::new("Users").render(Some(viewer), body)).into_response())
+}
+
+pub async fn users(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    users_page(&state, &viewer, None).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    csrf: String,
+    name: String,
+    role: String,
+    password: String,
+}
+
+pub async fn create_user(State(state): State<AppState>, viewer: Viewer, Form(form): Form<UserForm>) -> PageResult<Response> {
+    let me = viewer.require_admin()?.clone();
+    viewer.check_csrf(&form.csrf)?;
+    let role: Role = match form.role.parse() {
+        Ok(r) => r,
+        Err(problem) => return users_page(&state, &viewer, Some(&problem)).await,
+    };
+    let request = UserRequest { name: form.name, role, password: form.password };
+    match api::create_user(&state, &me, &request).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(ApiError::BadRequest(problem)) => users_page(&state, &viewer, Some(&problem)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn disable_user(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> PageResult<Response> {
+    let me = viewer.require_admin()?;
+    viewer.check_csrf(&form.csrf)?;
+    if id == me.id || id == crate::accounts::ADMIN_TOKEN_USER {
+        return Err(ApiError::BadRequest("You cannot disable your own account or the admin-token account.".into()).into());
+    }
+    if !state.access.db.disable_user(me.id, id).await? {
+        return Err(ApiError::NotFound("There is no such active user.".into()).into());
+    }
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+pub async fn audit(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    viewer.require_admin()?;
+    let entries = state.access.db.audit_log(500).await?;
+    let body = html! {
+        p.hint { "The latest 500 changes to users, tokens and invitations, newest first." }
+        table #audit {
+            thead { tr { th { "When" } th { "Who" } th { "Action" } th { "On" } th { "Detail" } } }
+            tbody { @for e in &entries { tr {
+                td { (format_utc(e.at)) }
+                td { (e.actor.as_deref().unwrap_or("—")) }
+                td { code { (e.action) } }
+                td { (e.target) }
+                td { (e.detail) }
+            } } }
+        }
+    };
+    Ok(Page::new("Audit log").render(Some(&viewer), body).into_response())
+}

@@ -1,0 +1,135 @@
+//! The frame every page shares: head, navigation by role, a skip link, the sign-out form.
+
+use axum::http::StatusCode;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::session::Viewer;
+use crate::accounts::Principal;
+
+pub struct Page<'a> {
+    title: &'a str,
+    head: Option<Markup>,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(title: &'a str) -> Page<'a> {
+        Page { title, head: None }
+    }
+
+    /// Extra elements for the head (a refresh for pages that update, a script).
+    pub fn head(mut self, head: Markup) -> Page<'a> {
+        self.head = Some(head);
+        self
+    }
+
+    pub fn render(self, viewer: Option<&Viewer>, body: Markup) -> Markup {
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " · mlgrade" }
+                    link rel="stylesheet" href="/static/style.css";
+                    @if let Some(h) = self.head { (h) }
+                }
+                body {
+                    a.skip href="#main" { "Skip to content" }
+                    header { (nav(viewer)) }
+                    main #main {
+                        h1 { (self.title) }
+                        (body)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn nav(viewer: Option<&Viewer>) -> Markup {
+    html! {
+        nav aria-label="Main" {
+            a.brand href="/" { "mlgrade" }
+            @match viewer.map(|v| &v.principal) {
+                Some(Principal::Staff(u)) => {
+                    a href="/dashboard" { "Submissions" }
+                    a href="/challenges" { "Challenges" }
+                    a href="/invitations" { "Invitations" }
+                    @if u.is_admin() {
+                        a href="/admin/users" { "Users" }
+                        a href="/admin/audit" { "Audit log" }
+                    }
+                    a href="/tokens" { "API tokens" }
+                    a href="/api/docs" { "API" }
+                }
+                Some(Principal::Candidate(_)) => {
+                    a href="/" { "Your challenges" }
+                }
+                None => {}
+            }
+            @if let Some(v) = viewer {
+                span.who {
+                    @match &v.principal {
+                        Principal::Staff(u) => { (u.name) " (" (u.role) ")" }
+                        Principal::Candidate(c) => { (c.name) }
+                    }
+                }
+                form.inline method="post" action="/logout" {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button type="submit" { "Sign out" }
+                }
+            }
+        }
+    }
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::UNAUTHORIZED => "Not signed in",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::TOO_MANY_REQUESTS => "Please wait",
+        StatusCode::BAD_REQUEST => "Something in the request is wrong",
+        StatusCode::PAYLOAD_TOO_LARGE => "Too large",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "Cannot show this page",
+    };
+    Page::new(title).render(
+        None,
+        html! {
+            p.error role="alert" { (message) }
+            p { a href="/" { "Home" } }
+        },
+    )
+}
+
+/// A hidden CSRF field for a form of `viewer`'s session.
+pub fn csrf_field(viewer: &Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(viewer.csrf); }
+}
+
+/// A number for people: up to 4 decimals, no trailing zeros.
+pub fn num(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_owned() }
+}
+
+pub fn opt_num(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_else(|| "—".into())
+}
+
+/// A small coloured word for a verdict or state.
+pub fn badge(text: &str) -> Markup {
+    let class = match text {
+        "accepted" | "active" | "completed" => "badge good",
+        "queued" | "running" => "badge wait",
+        _ => "badge bad",
+    };
+    html! { span class=(class) { (text.replace('_', " ")) } }
+}
+
+/// Marks up pre-rendered, sanitised HTML.
+pub fn trusted(html: String) -> PreEscaped<String> {
+    PreEscaped(html)
+}

@@ -1,0 +1,130 @@
+//! Server-rendered pages for candidates, interviewers and the hiring team.
+//!
+//! Templates are `maud` macros: HTML checked at compile time, every interpolated value escaped unless
+//! it is explicitly marked pre-escaped (only the sanitised challenge statement is). Pages work without
+//! JavaScript; one small script makes a submission's status update live. Pages authenticate with a
+//! session cookie (HttpOnly, SameSite=Lax, Secure over TLS) and every form carries the session's CSRF
+//! token; the API (`/api/…`) takes bearer tokens only.
+
+mod admin;
+mod candidate;
+pub mod charts;
+pub mod export;
+mod layout;
+pub mod markdown;
+mod session;
+mod staff;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::api::error::ApiError;
+use crate::api::AppState;
+pub use session::{MaybeViewer, Viewer};
+
+/// What a page answers when it cannot show itself: a redirect to sign in, or an error in words.
+#[derive(Debug)]
+pub enum PageError {
+    SignIn { next: String },
+    Api(ApiError),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError::Api(e)
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError::Api(ApiError::Internal(e))
+    }
+}
+
+pub type PageResult<T> = Result<T, PageError>;
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = match self {
+            PageError::SignIn { next } => {
+                return Redirect::to(&format!("/login?next={}", session::encode_query(&next))).into_response();
+            }
+            PageError::Api(e) => e,
+        };
+        let (status, _) = e.status_and_code();
+        let message = match &e {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "page failed inside the service");
+                "The service failed to show this page. The fault has been logged; please try again later.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let retry_after = match &e {
+            ApiError::TooManyRequests { retry_after_secs: Some(s), .. } => Some(*s),
+            _ => None,
+        };
+        let mut response = (status, layout::error_page(status, &message)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+const STYLE: &str = include_str!("static/style.css");
+const LIVE_JS: &str = include_str!("static/live.js");
+
+/// Pages' security headers: only this origin's scripts and styles, no framing, no referrer (an
+/// invitation link holds a key).
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+pub fn router(body_limit: usize) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(candidate::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/i/{token}", get(session::open_invitation))
+        .route("/challenges", get(admin::challenges))
+        .route("/challenges/{slug}", get(candidate::challenge))
+        .route("/challenges/{slug}/solution.py", get(candidate::starter))
+        .route("/challenges/{slug}/sample.csv", get(candidate::sample))
+        // Room for a file and pasted code, each up to the cap, and the form around them.
+        .route("/challenges/{slug}/submissions", post(candidate::submit).layer(DefaultBodyLimit::max(2 * body_limit)))
+        .route("/submissions/{id}", get(candidate::submission))
+        .route("/submissions/{id}/status", get(candidate::status))
+        .route("/submissions/{id}/predictions.csv", get(staff::predictions))
+        .route("/submissions/{id}/notes", post(staff::add_note))
+        .route("/dashboard", get(staff::dashboard))
+        .route("/dashboard/export.csv", get(staff::export))
+        .route("/leaderboard/{slug}", get(staff::leaderboard))
+        .route("/invitations", get(admin::invitations).post(admin::create_invitation))
+        .route("/invitations/{id}/revoke", post(admin::revoke_invitation))
+        .route("/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/audit", get(admin::audit))
+        .route("/api/docs", get(crate::api::openapi::page))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    Router::new()
+        .route("/static/style.css", get(|| async { static_file("text/css; charset=utf-8", STYLE) }))
+        .route("/static/live.js", get(|| async { static_file("text/javascript; charset=utf-8", LIVE_JS) }))
+        .merge(pages)
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// A page in the shared frame, for modules outside `web`.
+pub fn render_page(title: &str, viewer: Option<&Viewer>, body: maud::Markup) -> maud::Markup {
+    layout::Page::new(title).render(viewer, body)
+}
