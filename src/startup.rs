@@ -106,10 +106,11 @@ impl Application {
             wakeup: self.state.wakeup.clone(),
             shutdown: stop.clone(),
             instance: self.instance.clone(),
+            process: worker_prefix(),
         };
         let mut workers = Vec::new();
         for i in 0..self.workers {
-            workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", worker_prefix()))));
+            workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))));
         }
         let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
@@ -128,6 +129,13 @@ impl Application {
             let _ = w.await;
         }
         let _ = reaper.await;
+        // A run cancelled while the engine was still creating its container can leave one behind once
+        // the request completes on the engine's side; give such requests a moment, then remove every
+        // container this process started.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if let Err(e) = ctx.grader.sandbox.remove_labelled(worker::PROCESS_LABEL, &ctx.process).await {
+            tracing::warn!(error = %e, "removing this process's containers at shutdown");
+        }
         Ok(())
     }
 }

@@ -17,6 +17,8 @@ use crate::store::{Claim, NewResult, Store};
 pub const JOB_LABEL: &str = "mlgrade.job";
 /// Label naming the service instance (one per database) that owns a container.
 pub const INSTANCE_LABEL: &str = "mlgrade.instance";
+/// Label naming the process whose worker started a container.
+pub const PROCESS_LABEL: &str = "mlgrade.process";
 /// Label naming the attempt of that submission.
 pub const ATTEMPT_LABEL: &str = "mlgrade.attempt";
 /// A job claimed this many times without completing is given up with `internal_error`: something in
@@ -33,6 +35,8 @@ pub struct WorkerContext {
     pub shutdown: CancellationToken,
     /// This service's instance id, stamped on its containers.
     pub instance: String,
+    /// This process's id among the workers (unique per start), stamped on its containers.
+    pub process: String,
 }
 
 /// Runs one worker until shutdown.
@@ -117,6 +121,7 @@ async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
         (JOB_LABEL.to_owned(), claim.id.to_string()),
         (ATTEMPT_LABEL.to_owned(), claim.attempt.to_string()),
         (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
+        (PROCESS_LABEL.to_owned(), ctx.process.clone()),
     ]);
     ctx.grader.grade(&challenge, &source, labels).await
 }

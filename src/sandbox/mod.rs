@@ -108,6 +108,9 @@ impl Sandbox {
     pub async fn run(&self, spec: RunSpec) -> Result<RunOutcome, SandboxError> {
         let job_tar = pack(&spec.files)?;
         let name = format!("mlgrade-{}", uuid::Uuid::new_v4().simple());
+        // Armed before the create request, by name: a run dropped mid-request still removes what the
+        // engine goes on to create.
+        let guard = RemoveOnDrop { docker: self.docker.clone(), id: Some(name.clone()) };
         let created = self
             .docker
             .create_container(
@@ -116,7 +119,6 @@ impl Sandbox {
             )
             .await
             .map_err(docker_err("creating the container"))?;
-        let guard = RemoveOnDrop { docker: self.docker.clone(), id: Some(created.id.clone()) };
         let outcome = self.drive(&created.id, job_tar, spec.limits.wall_clock()).await;
         guard.remove_now().await;
         outcome
