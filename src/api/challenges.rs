@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::access::{visible_challenge, AdminUser};
 use super::error::{ApiError, ApiResult};
 use super::AppState;
-use crate::accounts::Principal;
+use crate::accounts::{Principal, StaffUser};
 use crate::bundle::{self, BundleError, BundleLimits};
 use crate::catalogue::{self, Origin};
 use crate::challenge::{Challenge, Input, Kind, Task};
@@ -169,9 +169,9 @@ pub const MAX_BUNDLE_BYTES: usize = 64 << 20;
 
 #[derive(Serialize)]
 pub struct Published {
-    slug: String,
-    version: i64,
-    check: ReferenceCheck,
+    pub slug: String,
+    pub version: i64,
+    pub check: ReferenceCheck,
 }
 
 /// `POST /api/v1/challenges`: multipart with `slug` and `bundle` (a `.tar.gz` or `.zip` laid out like a
@@ -179,7 +179,7 @@ pub struct Published {
 /// its reference and baseline run in the sandbox; only then does it become the slug's next version.
 /// Any refusal leaves nothing behind.
 pub async fn upload(
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     State(state): State<AppState>,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Published>)> {
@@ -193,12 +193,16 @@ pub async fn upload(
             _ => {}
         }
     }
-    let slug: Slug = slug
-        .ok_or_else(|| ApiError::BadRequest("missing field 'slug'".into()))?
-        .trim()
-        .parse()
-        .map_err(ApiError::BadRequest)?;
+    let slug = slug.ok_or_else(|| ApiError::BadRequest("missing field 'slug'".into()))?;
     let archive = archive.ok_or_else(|| ApiError::BadRequest("missing field 'bundle'".into()))?;
+    let published = publish(&state, &admin, &slug, archive).await?;
+    Ok((StatusCode::CREATED, Json(published)))
+}
+
+/// Validates a bundle and publishes it as the next version of `slug`; shared by the API and the
+/// challenges page. Writes the publication to the audit log.
+pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, archive: bytes::Bytes) -> ApiResult<Published> {
+    let slug: Slug = slug.trim().parse().map_err(ApiError::BadRequest)?;
 
     let staging_root = state.data_dir.join("staging");
     std::fs::create_dir_all(&staging_root).map_err(anyhow::Error::from)?;
@@ -240,7 +244,8 @@ pub async fn upload(
     .map_err(anyhow::Error::from)?;
     state.grader.catalogue.publish(published);
     tracing::info!(challenge = %slug, version, "published an uploaded bundle");
-    Ok((StatusCode::CREATED, Json(Published { slug: slug.to_string(), version, check })))
+    state.access.db.audit(admin.id, "publish challenge", slug.as_str(), &format!("version {version}")).await?;
+    Ok(Published { slug: slug.to_string(), version, check })
 }
 
 fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {

@@ -3,7 +3,7 @@
 pub mod access;
 pub mod accounts;
 pub mod auth;
-mod challenges;
+pub mod challenges;
 pub mod error;
 pub mod openapi;
 pub mod submissions;

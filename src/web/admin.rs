@@ -1,6 +1,6 @@
 //! The hiring team's pages: challenges, invitations, API tokens, users and the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -16,17 +16,30 @@ use crate::accounts::time::format_utc;
 use crate::accounts::Role;
 use crate::api::accounts::{self as api, CreatedInvitation, UserRequest};
 use crate::api::error::ApiError;
+use crate::api::challenges::Published;
 use crate::api::AppState;
 
-/// `/challenges`: the catalogue for staff, with the place where bundle uploads will go.
+/// `/challenges`: the catalogue for staff, with its versions and, for admins, the bundle upload form.
 pub async fn challenges(State(state): State<AppState>, viewer: Viewer) -> PageResult<Response> {
+    challenges_page(&state, &viewer, None).await
+}
+
+/// What the last upload did, shown above the form.
+enum Notice {
+    Published(Published),
+    Refused(String),
+}
+
+async fn challenges_page(state: &AppState, viewer: &Viewer, notice: Option<Notice>) -> PageResult<Response> {
     let user = viewer.require_staff()?;
+    let refused = matches!(notice, Some(Notice::Refused(_)));
     let body = html! {
         table {
-            thead { tr { th { "Challenge" } th { "Slug" } th { "Task" } th { "Metric" } th { "Runtime" } th { "Limits" } th { "Pages" } } }
+            thead { tr { th { "Challenge" } th { "Slug" } th.n { "Version" } th { "Task" } th { "Metric" } th { "Runtime" } th { "Limits" } th { "Pages" } } }
             tbody { @for c in state.grader.catalogue.all() { tr {
                 td { a href=(format!("/challenges/{}", c.slug)) { (c.title) } }
                 td { code { (c.slug) } }
+                td.n { (c.version) }
                 td { (c.task) }
                 td { (c.grading.metric.name()) }
                 td { (c.runtime) }
@@ -34,23 +47,69 @@ pub async fn challenges(State(state): State<AppState>, viewer: Viewer) -> PageRe
                 td { a href=(format!("/leaderboard/{}", c.slug)) { "leaderboard" } " · " a href=(format!("/dashboard?challenge={}", c.slug)) { "submissions" } }
             } } }
         }
-        @if user.is_admin() { (bundle_upload_section()) }
+        @if user.is_admin() { (bundle_upload_section(viewer, notice.as_ref())) }
     };
-    Ok(Page::new("Challenges").render(Some(&viewer), body).into_response())
+    let page = Page::new("Challenges").render(Some(viewer), body);
+    if refused {
+        Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    } else {
+        Ok(page.into_response())
+    }
 }
 
-/// PLACEHOLDER — bundle upload. Challenge bundles (manifest, statement, starter, public and hidden
-/// data, reference) and their versions are added by the challenge-versioning work; its upload form,
-/// with validation errors in words, belongs here, and the version column in the table above.
-fn bundle_upload_section() -> Markup {
+/// The upload form: a bundle for a new slug is a new challenge, for an existing slug its next version.
+fn bundle_upload_section(viewer: &Viewer, notice: Option<&Notice>) -> Markup {
     html! {
         section #bundle-upload aria-labelledby="bundle-upload-title" {
-            h2 #bundle-upload-title { "Add a challenge" }
-            p.upload-placeholder {
-                "Uploading a challenge bundle is not available on this page yet. For now a challenge is a folder in the catalogue; check it with "
-                code { "mlgrade challenges check SLUG" } " and restart the service."
+            h2 #bundle-upload-title { "Publish a challenge or a new version" }
+            @match notice {
+                Some(Notice::Published(p)) => p.notice role="status" {
+                    "Published " code { (p.slug) } " version " (p.version) ": the reference scored "
+                    (p.check.reference_score.map(num).unwrap_or_default()) " (needs " (num(p.check.expected_score)) ")."
+                },
+                Some(Notice::Refused(problem)) => p.error role="alert" { "Not published: " (problem) },
+                None => {},
+            }
+            p {
+                "A " code { ".tar.gz" } " or " code { ".zip" } " laid out like a catalogue folder: "
+                code { "challenge.toml" } ", " code { "README.md" } ", the starter, public and hidden data, the reference and the baseline. "
+                "It is checked, and its reference and baseline run in the sandbox, before anything is published."
+            }
+            form.stack method="post" action="/challenges" enctype="multipart/form-data" {
+                (csrf_field(viewer))
+                label for="bundle-slug" { "Slug" }
+                input #bundle-slug type="text" name="slug" required pattern="[a-z0-9]+(-[a-z0-9]+)*" maxlength="64";
+                label for="bundle-file" { "Bundle" }
+                input #bundle-file type="file" name="bundle" required accept=".tar.gz,.tgz,.zip";
+                button type="submit" { "Check and publish" }
             }
         }
+    }
+}
+
+/// `POST /challenges`: the upload form. Refusals are shown in words on the same page.
+pub async fn upload_bundle(State(state): State<AppState>, viewer: Viewer, mut form: Multipart) -> PageResult<Response> {
+    let admin = viewer.require_admin()?.clone();
+    let mut csrf = String::new();
+    let mut slug = String::new();
+    let mut archive = None;
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("The upload could not be read: {}", e.body_text()));
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(bad)?,
+            Some("slug") => slug = field.text().await.map_err(bad)?,
+            Some("bundle") => archive = Some(field.bytes().await.map_err(bad)?),
+            _ => {}
+        }
+    }
+    viewer.check_csrf(&csrf)?;
+    let Some(archive) = archive.filter(|a| !a.is_empty()) else {
+        return challenges_page(&state, &viewer, Some(Notice::Refused("choose a bundle file to upload.".into()))).await;
+    };
+    match crate::api::challenges::publish(&state, &admin, &slug, archive).await {
+        Ok(published) => challenges_page(&state, &viewer, Some(Notice::Published(published))).await,
+        Err(ApiError::Internal(e)) => Err(ApiError::Internal(e).into()),
+        Err(refusal) => challenges_page(&state, &viewer, Some(Notice::Refused(refusal.to_string()))).await,
     }
 }
 

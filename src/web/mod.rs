@@ -89,7 +89,12 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/i/{token}", get(session::open_invitation))
-        .route("/challenges", get(admin::challenges))
+        .route(
+            "/challenges",
+            get(admin::challenges)
+                .post(admin::upload_bundle)
+                .layer(DefaultBodyLimit::max(crate::api::challenges::MAX_BUNDLE_BYTES)),
+        )
         .route("/challenges/{slug}", get(candidate::challenge))
         .route("/challenges/{slug}/solution.py", get(candidate::starter))
         .route("/challenges/{slug}/sample.csv", get(candidate::sample))

@@ -197,3 +197,43 @@ fn bomb_tar_gz() -> Vec<u8> {
 }
 
 use std::io::Read;
+
+#[tokio::test]
+async fn the_challenges_page_publishes_a_bundle_and_says_in_words_why_one_is_refused() {
+    let app = spawn_app().await;
+    app.create_user("hana", "admin").await;
+    app.create_user("ivo", "interviewer").await;
+    let admin = app.sign_in("hana").await;
+    let post = |session: &Session, slug: &str, bundle: Vec<u8>, csrf: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("slug", slug.to_owned())
+            .part("bundle", reqwest::multipart::Part::bytes(bundle).file_name("bundle.tar.gz"));
+        raw_client().post(app.url("/challenges")).header("cookie", session.header()).multipart(form).send()
+    };
+
+    let page = raw_client().get(app.url("/challenges")).header("cookie", admin.header()).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"enctype="multipart/form-data""#) && page.contains(r#"name="bundle""#), "the admin sees the upload form");
+
+    let broken = bundle_of(&tiny_dir(), "c", |p, b| (p != "hidden/test.csv").then_some(b));
+    let refused = post(&admin, "page-upload", broken, &admin.csrf).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("Not published") && text.contains("data.test") && text.contains("does not exist"), "{text}");
+
+    let forged = post(&admin, "page-upload", bundle_of(&tiny_dir(), "c", |_, b| Some(b)), "not-the-token").await.unwrap();
+    assert_eq!(forged.status(), 403, "the form needs its CSRF token");
+
+    let ok = post(&admin, "page-upload", bundle_of(&tiny_dir(), "c", |_, b| Some(b)), &admin.csrf).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let text = ok.text().await.unwrap();
+    assert!(text.contains("Published") && text.contains("page-upload"), "{text}");
+    assert_eq!(challenge_status(&app, "page-upload").await, 200);
+
+    let interviewer = app.sign_in("ivo").await;
+    let page = raw_client().get(app.url("/challenges")).header("cookie", interviewer.header()).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(r#"name="bundle""#), "interviewers do not publish");
+    let denied = post(&interviewer, "page-upload-2", bundle_of(&tiny_dir(), "c", |_, b| Some(b)), &interviewer.csrf).await.unwrap();
+    assert_eq!(denied.status(), 403);
+    app.stop().await;
+}
