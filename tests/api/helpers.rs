@@ -57,8 +57,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A service whose catalogue also holds the named shipped challenges.
+pub async fn spawn_app_with(shipped: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let challenges = test_catalogue(dir.path());
+    for slug in shipped {
+        std::os::unix::fs::symlink(repo().join("challenges").join(slug), challenges.join(slug)).unwrap();
+    }
     let app = Application::build(&serve_config(), &paths(challenges, &dir.path().join("data")))
         .await
         .expect("service builds");

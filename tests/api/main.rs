@@ -3,6 +3,7 @@
 mod access;
 mod api_errors;
 mod bundles;
+mod checks;
 mod browser;
 mod graded;
 mod helpers;
