@@ -85,6 +85,10 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// Why the verdict is what it is, in words, when that is not obvious.
     pub message: Option<String>,
+    /// For staff only: what a failing part of the challenge itself (its scoring program) printed.
+    /// Candidates never see it, since a trusted program may print its references.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_fault: Option<String>,
 }
 
 impl Report {
@@ -98,6 +102,7 @@ impl Report {
             overfitting: None,
             checks: Vec::new(),
             message: Some(message.into()),
+            challenge_fault: None,
         }
     }
 }
@@ -178,6 +183,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
             overfitting,
             checks,
             message: None,
+            challenge_fault: None,
         },
         predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
     })

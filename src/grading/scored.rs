@@ -27,12 +27,13 @@ pub fn report(challenge: &Challenge, program: &RunOutcome) -> Report {
     match program_metrics(challenge, program) {
         Ok(report) => report,
         Err(problem) => {
-            let log_tail: String = program.log.chars().rev().take(2000).collect::<Vec<_>>().into_iter().rev().collect();
-            tracing::error!(challenge = %challenge.slug, problem, "the challenge's scoring program failed");
-            Report::failed(
+            tracing::error!(challenge = %challenge.slug, problem, log = %program.log, "the challenge's scoring program failed");
+            let mut report = Report::failed(
                 Verdict::InternalError,
-                format!("the challenge's scoring program failed ({problem}); this is a fault of the challenge, not of the submission\n{log_tail}"),
-            )
+                format!("the challenge's scoring program failed ({problem}); this is a fault of the challenge, not of the submission"),
+            );
+            report.challenge_fault = Some(format!("scoring program output:\n{}", program.log));
+            report
         }
     }
 }
@@ -63,5 +64,6 @@ fn program_metrics(challenge: &Challenge, program: &RunOutcome) -> Result<Report
         metrics: out.metrics,
         public: out.public,
         message: None,
+        challenge_fault: None,
     })
 }

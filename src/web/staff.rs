@@ -208,6 +208,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
         @if let Some(r) = report {
             p #verdict { "Verdict: " (badge(r.verdict.as_str())) }
             @if let Some(m) = &r.message { p { (m) } }
+            @if let Some(fault) = &r.challenge_fault { details { summary { "What the challenge's own program printed" } pre { (fault) } } }
             div.columns {
                 p { "Score (private): " span.big #private-score { (opt_num(r.score)) } }
                 p { "Public score: " span.big #public-score { (opt_num(public_score(r, challenge))) } }

@@ -38,6 +38,9 @@ async fn scored_challenges_grade_through_their_own_program() {
     let message = c["message"].as_str().unwrap();
     assert!(message.contains("scoring program failed") && message.contains("fault of the challenge"), "{message}");
     assert!(c["score"].is_null());
+    let fault = c["challenge_fault"].as_str().expect("staff see what the program printed");
+    assert!(fault.contains("cannot handle this output"), "{fault}");
+    assert!(!message.contains("answers_c4n4ry"), "the message carries none of the program's output");
 
     let e = app.wait_for(&raises).await;
     assert_eq!(e["verdict"], "runtime_error", "the candidate's own exception is the candidate's: {e:#}");
