@@ -113,6 +113,9 @@ struct RawInterface {
     entry: String,
     #[serde(default)]
     input: Input,
+    /// Extra files candidates may download (a data generator to practise with, a local harness).
+    #[serde(default)]
+    public_files: Vec<String>,
     #[serde(default)]
     params: toml::Table,
 }
@@ -236,6 +239,8 @@ pub struct Challenge {
     pub hidden_labels_public: bool,
     pub entry: String,
     pub input: Input,
+    /// Files candidates may download, by their path in the challenge folder.
+    pub public_files: Vec<(String, PathBuf)>,
     pub params: serde_json::Value,
     pub limits: Limits,
     pub grading: Grading,
@@ -397,6 +402,19 @@ impl Challenge {
             Some(b) => Some((file("baseline.solution", &b.solution)?, b.max_score)),
             None => None,
         };
+        let hidden: Vec<&PathBuf> = data
+            .iter()
+            .flat_map(|(train, test)| [train, test])
+            .chain(scoring.iter().flat_map(|s| s.inputs.iter().chain(&s.references)))
+            .collect();
+        let mut public_files = Vec::new();
+        for rel in &raw.interface.public_files {
+            let path = file("interface.public_files", rel)?;
+            if hidden.contains(&&path) || rel.starts_with("hidden/") || rel.starts_with("reference/") {
+                return Err(err("interface.public_files", format!("'{rel}' is hidden or reference material")));
+            }
+            public_files.push((rel.clone(), path));
+        }
         let read = |field: &str, p: &Path| {
             std::fs::read_to_string(p).map_err(|e| err(field, format!("cannot read {}: {e}", p.display())))
         };
@@ -412,6 +430,7 @@ impl Challenge {
             hidden_labels_public: raw.hidden_labels_public,
             entry: raw.interface.entry,
             input: raw.interface.input,
+            public_files,
             params,
             limits,
             grading,

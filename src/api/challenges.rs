@@ -80,6 +80,14 @@ pub struct ChallengeDetail {
     hidden_labels_public: bool,
     sample_url: String,
     starter_url: String,
+    /// Further files the statement refers to, each with its download address.
+    files: Vec<PublicFile>,
+}
+
+#[derive(Serialize)]
+pub struct PublicFile {
+    path: String,
+    url: String,
 }
 
 fn summary(c: &Challenge) -> ChallengeSummary {
@@ -124,6 +132,11 @@ pub async fn detail(principal: Principal, State(state): State<AppState>, Path(sl
         hidden_labels_public: c.hidden_labels_public,
         sample_url: format!("/api/v1/challenges/{}/sample.csv", c.slug),
         starter_url: format!("/api/v1/challenges/{}/solution.py", c.slug),
+        files: c
+            .public_files
+            .iter()
+            .map(|(rel, _)| PublicFile { path: rel.clone(), url: format!("/api/v1/challenges/{}/files/{rel}", c.slug) })
+            .collect(),
     }))
 }
 
@@ -157,6 +170,27 @@ pub async fn sample(principal: Principal, State(state): State<AppState>, Path(sl
         _ => "text/csv; charset=utf-8",
     };
     Ok(([(header::CONTENT_TYPE, kind)], bytes))
+}
+
+/// `GET /api/v1/challenges/{slug}/files/{*path}`: one of the files the manifest makes public.
+pub async fn public_file(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((slug, path)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let c = visible_challenge(&state, &principal, &slug).await?;
+    let bytes = read_public_file(&c, &path).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes))
+}
+
+/// The bytes of a listed public file; anything not listed is a 404, whatever exists on disk.
+pub async fn read_public_file(c: &Challenge, rel: &str) -> ApiResult<Vec<u8>> {
+    let (_, path) = c
+        .public_files
+        .iter()
+        .find(|(listed, _)| listed == rel)
+        .ok_or_else(|| ApiError::NotFound(format!("'{rel}' is not a public file of this challenge")))?;
+    Ok(tokio::fs::read(path).await.map_err(anyhow::Error::from)?)
 }
 
 pub async fn starter(principal: Principal, State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/challenges/{slug}", get(challenges::detail))
         .route("/challenges/{slug}/sample.csv", get(challenges::sample))
         .route("/challenges/{slug}/solution.py", get(challenges::starter))
+        .route("/challenges/{slug}/files/{*path}", get(challenges::public_file))
         // Access control: who am I, invitations, tokens, users, audit log, listings.
         .route("/me", get(accounts::me))
         .route("/submissions", get(accounts::list_submissions))

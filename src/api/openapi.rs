@@ -223,6 +223,14 @@ fn sample_doc() {}
     security(("bearer" = [])))]
 fn starter_doc() {}
 
+/// A further file the challenge makes public (listed under `files` in its detail): a data generator
+/// to practise with, a local harness. Nothing else in the challenge folder is served.
+#[utoipa::path(get, path = "/api/v1/challenges/{slug}/files/{path}", tag = "challenges",
+    params(("slug" = String, Path), ("path" = String, Path, description = "the file's path in the challenge folder")),
+    responses((status = 200, content_type = "text/plain"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn public_file_doc() {}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -243,7 +251,7 @@ impl Modify for BearerAuth {
     paths(
         healthz_doc, openapi_doc,
         create_submission_doc, get_submission_doc, predictions_doc, regrade_doc,
-        challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc,
+        challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc, public_file_doc,
         super::accounts::me, super::accounts::list_submissions, super::accounts::results_csv,
         super::accounts::post_invitation, super::accounts::list_invitations, super::accounts::get_invitation,
         super::accounts::revoke_invitation,

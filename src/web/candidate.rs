@@ -119,6 +119,10 @@ pub async fn challenge(State(state): State<AppState>, viewer: Viewer, Path(slug)
             a href=(format!("/challenges/{}/solution.py", c.slug)) download { "Download the starter solution.py" }
             " · "
             a href=(format!("/challenges/{}/sample.csv", c.slug)) download { "Download the public sample (sample.csv)" }
+            @for (rel, _) in &c.public_files {
+                " · "
+                a href=(format!("/challenges/{}/files/{rel}", c.slug)) download { "Download " code { (rel) } }
+            }
         }
         h2 { "Statement" }
         div.statement { (trusted(super::markdown::render(&c.statement))) }
@@ -174,6 +178,15 @@ pub async fn starter(State(state): State<AppState>, viewer: Viewer, Path(slug): 
     let disposition = format!("attachment; filename=\"{}\"", c.entry);
     Ok(([(header::CONTENT_TYPE, "text/x-python; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], c.starter.clone())
         .into_response())
+}
+
+/// `/challenges/{slug}/files/{*path}`: one of the files the manifest makes public.
+pub async fn public_file(State(state): State<AppState>, viewer: Viewer, Path((slug, path)): Path<(String, String)>) -> PageResult<Response> {
+    let c = visible_challenge(&state, &viewer.principal, &slug).await?;
+    let bytes = crate::api::challenges::read_public_file(&c, &path).await?;
+    let name = path.rsplit('/').next().unwrap_or("file");
+    let disposition = format!("attachment; filename=\"{name}\"");
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
 
 /// `/challenges/{slug}/sample.csv`: the public sample rows.

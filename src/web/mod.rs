@@ -98,6 +98,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/challenges/{slug}", get(candidate::challenge))
         .route("/challenges/{slug}/solution.py", get(candidate::starter))
         .route("/challenges/{slug}/sample.csv", get(candidate::sample))
+        .route("/challenges/{slug}/files/{*path}", get(candidate::public_file))
         // Room for a file and pasted code, each up to the cap, and the form around them.
         .route("/challenges/{slug}/submissions", post(candidate::submit).layer(DefaultBodyLimit::max(2 * body_limit)))
         .route("/submissions/{id}", get(candidate::submission))

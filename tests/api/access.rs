@@ -25,6 +25,8 @@ enum Target {
     /// A new interviewer account for each call.
     FreshUser,
     Slug(&'static str),
+    /// A challenge and one of its public files.
+    PublicFile(&'static str, &'static str),
 }
 
 #[derive(Clone)]
@@ -78,6 +80,9 @@ fn api_rows() -> Vec<Row> {
         row("GET", "/api/v1/challenges/{slug}", Slug(DECISION_TREE), Empty, [401, 404, 404, 200, 200, 401]),
         row("GET", "/api/v1/challenges/{slug}/sample.csv", Slug(TINY), Empty, [401, 200, 200, 200, 200, 401]),
         row("GET", "/api/v1/challenges/{slug}/solution.py", Slug(TINY), Empty, [401, 200, 200, 200, 200, 401]),
+        row("GET", "/api/v1/challenges/{slug}/files/{path}", PublicFile(TINY, "tools/make_data.py"), Empty, [401, 200, 200, 200, 200, 401]),
+        // Only listed files are served, whatever else the folder holds.
+        row("GET", "/api/v1/challenges/{slug}/files/{path}", PublicFile(TINY, "hidden/test.csv"), Empty, [401, 404, 404, 404, 404, 401]),
         row("POST", "/api/v1/submissions", Nothing, ApiSubmission(TINY), [401, 202, 202, 202, 202, 401]),
         row("POST", "/api/v1/submissions", Nothing, ApiSubmission(DECISION_TREE), [401, 404, 404, 202, 202, 401]),
         row("GET", "/api/v1/submissions", Nothing, Empty, [401, 200, 200, 200, 200, 401]),
@@ -114,6 +119,8 @@ fn page_rows() -> Vec<Row> {
         row("GET", "/challenges/{slug}", Slug(DECISION_TREE), Empty, [303, 404, 404, 200, 200, 401]),
         row("GET", "/challenges/{slug}/solution.py", Slug(TINY), Empty, [303, 200, 200, 200, 200, 401]),
         row("GET", "/challenges/{slug}/sample.csv", Slug(TINY), Empty, [303, 200, 200, 200, 200, 401]),
+        row("GET", "/challenges/{slug}/files/{path}", PublicFile(TINY, "tools/make_data.py"), Empty, [303, 200, 200, 200, 200, 401]),
+        row("GET", "/challenges/{slug}/files/{path}", PublicFile(TINY, "hidden/train.csv"), Empty, [303, 404, 404, 404, 404, 401]),
         row("POST", "/challenges/{slug}/submissions", Slug(TINY), PageSubmission, [303, 303, 303, 303, 303, 401]),
         row("POST", "/challenges/{slug}/submissions", Slug(DECISION_TREE), PageSubmission, [303, 404, 404, 303, 303, 401]),
         row("GET", "/submissions/{id}", Submission, Empty, [303, 200, 404, 200, 200, 401]),
@@ -207,6 +214,7 @@ impl World {
             Submission => with(&self.submission),
             Invitation => with(&self.invitation.id),
             Slug(s) => with(s),
+            PublicFile(slug, file) => r.path.replace("{slug}", slug).replace("{path}", file),
             FreshInvitation => with(&self.app.invite(new_invitation(0)).await.id),
             FreshToken => {
                 let resp = self.app.client.post(self.app.url("/api/v1/tokens")).bearer_auth(&self.interviewer_token).json(&new_token(0)).send().await.unwrap();
