@@ -145,6 +145,12 @@ struct RawGrading {
     min_train: Option<f64>,
     max_optimism: Option<f64>,
     max_public_gap: Option<f64>,
+    /// How many seeded runs to grade; the score is their median.
+    #[serde(default = "default_runs")]
+    runs: u32,
+    /// Spread of the score over the runs, in points, above which the `stability` check flags.
+    #[serde(default = "default_max_spread")]
+    max_spread: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +169,14 @@ struct RawBaseline {
 
 fn default_public_fraction() -> f64 {
     0.5
+}
+
+fn default_runs() -> u32 {
+    1
+}
+
+fn default_max_spread() -> f64 {
+    10.0
 }
 
 /// The metric a challenge's score comes from: computed by the service, or reported by the challenge's
@@ -213,6 +227,10 @@ pub struct Grading {
     pub max_public_gap: f64,
     pub public_fraction: f64,
     pub split_seed: u64,
+    /// Seeded runs graded per submission (1–9); the score is their median.
+    pub runs: u32,
+    /// Largest spread of the score over the runs, in points, before `stability` flags.
+    pub max_spread: f64,
 }
 
 impl Grading {
@@ -339,6 +357,8 @@ impl Challenge {
             max_public_gap: raw.grading.max_public_gap.unwrap_or(raw.grading.max_gap),
             public_fraction: raw.data.public_fraction,
             split_seed: raw.data.split_seed,
+            runs: raw.grading.runs,
+            max_spread: raw.grading.max_spread,
         };
         check_grading(&grading).map_err(|(f, p)| err(f, p))?;
         if raw.interface.entry != "solution.py" {
@@ -511,6 +531,12 @@ fn check_grading(g: &Grading) -> Result<(), (&'static str, String)> {
     }
     if !(g.max_public_gap.is_finite() && g.max_public_gap > 0.0) {
         return Err(("grading.max_public_gap", "must be a positive number".into()));
+    }
+    if !(1..=9).contains(&g.runs) {
+        return Err(("grading.runs", "must be between 1 and 9".into()));
+    }
+    if !(g.max_spread.is_finite() && g.max_spread > 0.0) {
+        return Err(("grading.max_spread", "must be a positive number of score points".into()));
     }
     if !(g.public_fraction > 0.0 && g.public_fraction < 1.0) {
         return Err(("data.public_fraction", "must be strictly between 0 and 1".into()));
@@ -729,6 +755,8 @@ mod tests {
             max_public_gap: 0.1,
             public_fraction: 0.5,
             split_seed: 1,
+            runs: 1,
+            max_spread: 10.0,
         };
         assert_eq!(g.score(0.7), 50.0);
         assert_eq!(g.score(0.2), 0.0);

@@ -89,10 +89,61 @@ pub struct Report {
     /// Candidates never see it, since a trusted program may print its references.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge_fault: Option<String>,
+    /// 95% interval of `score` (stratified bootstrap over the private rows), on the 0–100 scale.
+    #[serde(default)]
+    pub score_interval: Option<[f64; 2]>,
+    /// 95% interval of `public_score`, over the public rows.
+    #[serde(default)]
+    pub public_score_interval: Option<[f64; 2]>,
+    /// 95% interval of each private metric, by name.
+    #[serde(default)]
+    pub intervals: BTreeMap<String, [f64; 2]>,
+    /// 95% interval of each public metric, by name.
+    #[serde(default)]
+    pub public_intervals: BTreeMap<String, [f64; 2]>,
+    /// The seed of the run whose predictions were graded; every random source in the sandbox starts
+    /// from it, so the same file on the same challenge version gets the same numbers.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Every graded run, when the challenge grades several seeds; the score is their median.
+    #[serde(default)]
+    pub runs: Vec<RunScore>,
+    /// CPU time, wall time and peak memory of the graded run, as the container's cgroup counted them.
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    /// Remarks that never change the verdict (an optional method that failed, say).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One of several seeded runs of the same file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunScore {
+    pub seed: u64,
+    pub verdict: Verdict,
+    pub score: Option<f64>,
+    /// The primary metric on the private rows.
+    pub metric: Option<f64>,
+}
+
+/// What a run cost, measured outside the candidate's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    pub cpu_seconds: f64,
+    pub wall_seconds: f64,
+    pub peak_memory_mb: f64,
 }
 
 impl Report {
     pub fn failed(verdict: Verdict, message: impl Into<String>) -> Report {
+        Report {
+            message: Some(message.into()),
+            ..Report::empty(verdict)
+        }
+    }
+
+    /// A report with a verdict and nothing else filled in.
+    pub fn empty(verdict: Verdict) -> Report {
         Report {
             verdict,
             score: None,
@@ -101,8 +152,16 @@ impl Report {
             public: BTreeMap::new(),
             overfitting: None,
             checks: Vec::new(),
-            message: Some(message.into()),
+            message: None,
             challenge_fault: None,
+            score_interval: None,
+            public_score_interval: None,
+            intervals: BTreeMap::new(),
+            public_intervals: BTreeMap::new(),
+            seed: None,
+            runs: Vec::new(),
+            resources: None,
+            notes: Vec::new(),
         }
     }
 }
@@ -183,7 +242,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
             overfitting,
             checks,
             message: None,
-            challenge_fault: None,
+            ..Report::empty(Verdict::Accepted)
         },
         predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
     })
