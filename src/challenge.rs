@@ -273,6 +273,9 @@ pub struct Challenge {
     pub baseline: Option<(PathBuf, f64)>,
     /// The generator script and the folder its output goes to, for generated hidden data.
     pub generator: Option<(PathBuf, PathBuf)>,
+    /// Where every run's seeds start: derived from the slug and the manifest, so a version keeps its
+    /// seed wherever it is loaded (a published copy or the folder `grade` reads).
+    pub seed: u32,
 }
 
 impl Challenge {
@@ -301,8 +304,10 @@ impl Challenge {
         let raw: RawManifest = toml::from_str(&text).map_err(|e| {
             ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
         })?;
+        let seed = run_seed(&slug, &text);
         let mut challenge = Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)?;
         challenge.version = version;
+        challenge.seed = seed;
         Ok(challenge)
     }
 
@@ -463,6 +468,7 @@ impl Challenge {
             reference,
             baseline,
             generator,
+            seed: 0,
         };
         // Parse the hidden data now: a bad file is the hiring team's problem, found before any candidate.
         if challenge.generator.is_none() {
@@ -492,6 +498,19 @@ impl Challenge {
         let train = Table::read(train)?;
         let test = Table::read(test)?;
         Dataset::new(train, test, &self.label, self.task, self.input)
+    }
+}
+
+/// The first seed of a challenge version's runs; Python's hash seed takes at most 32 bits.
+fn run_seed(slug: &Slug, manifest: &str) -> u32 {
+    let digest = Sha256::new().chain_update(b"mlgrade run seed\0").chain_update(slug.as_str()).chain_update(b"\0").chain_update(manifest).finalize();
+    u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) >> 1
+}
+
+impl Challenge {
+    /// The seeds of a submission's graded runs, one per run.
+    pub fn run_seeds(&self) -> Vec<u32> {
+        (0..self.grading.runs).map(|i| self.seed.wrapping_add(i)).collect()
     }
 }
 

@@ -85,6 +85,7 @@ async fn generate(grader: &Grader, challenge: &Challenge, script: &Path, out: &P
             InputFile { name: "generate.py".into(), bytes: std::fs::read(script)? },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&serde_json::json!({ "seed": seed }))? },
         ],
+        seed: 0,
         labels: HashMap::from([(CLI_PID_LABEL.to_owned(), std::process::id().to_string())]),
     };
     let run = grader.sandbox.run(spec).await?;

@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use crate::catalogue::Catalogue;
 use crate::challenge::{Challenge, Scoring, Task};
-use crate::grading::{self, scored, Graded, Verdict};
+use crate::grading::{self, scored, Graded, SeededRun, Verdict};
 use crate::runtime::Runtimes;
 use crate::sandbox::{InputFile, RunSpec, Sandbox};
 
@@ -43,29 +43,55 @@ pub struct Grader {
 }
 
 impl Grader {
-    /// Runs `source` against `challenge` in the sandbox and grades it. An error here is the service's
-    /// own fault (engine unreachable, hidden data unreadable), never the candidate's.
+    /// Runs `source` against `challenge` in the sandbox, once per seed of the challenge version, and
+    /// grades it. An error here is the service's own fault (engine unreachable, hidden data
+    /// unreadable), never the candidate's.
     pub async fn grade(
         &self,
         challenge: &Challenge,
         source: &[u8],
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Outcome> {
-        if let Some(scoring) = &challenge.scoring {
-            return self.grade_scored(challenge, scoring, source, labels).await;
+        let data = match challenge.scoring {
+            Some(_) => None,
+            None => Some(
+                challenge
+                    .dataset()
+                    .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?,
+            ),
+        };
+        let mut runs = Vec::new();
+        for seed in challenge.run_seeds() {
+            let run = match (&challenge.scoring, &data) {
+                (Some(scoring), _) => self.run_scored(challenge, scoring, source, seed, labels.clone()).await?,
+                (None, Some(data)) => self.run_predict(challenge, data, source, seed, labels.clone()).await?,
+                (None, None) => unreachable!("predict challenges have data"),
+            };
+            let failed = run.graded.report.verdict != Verdict::Accepted;
+            runs.push(run);
+            // A run that fails decides the verdict; the remaining seeds would only cost time.
+            if failed {
+                break;
+            }
         }
-        let runtime = self
-            .runtimes
-            .get(&challenge.runtime)
-            .with_context(|| format!("runtime '{}' has no recipe", challenge.runtime))?;
-        let data = challenge
-            .dataset()
-            .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?;
+        let chosen = grading::combine_runs(challenge, runs);
+        Ok(Outcome { graded: chosen.graded, log: chosen.log, duration: chosen.duration })
+    }
+
+    async fn run_predict(
+        &self,
+        challenge: &Challenge,
+        data: &crate::challenge::Dataset,
+        source: &[u8],
+        seed: u32,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<SeededRun> {
         let job = serde_json::json!({
             "params": challenge.params,
             "task": challenge.task,
             "input": challenge.input,
             "probabilities": challenge.task == Task::Classification,
+            "probabilities_scored": challenge.grading.metric.needs_probabilities(),
         });
         let files = vec![
             InputFile { name: "harness.py".into(), bytes: HARNESS.as_bytes().to_vec() },
@@ -75,22 +101,23 @@ impl Grader {
             InputFile { name: "test.csv".into(), bytes: data.test_features.to_csv() },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&job)? },
         ];
-        let spec = RunSpec { image: runtime.image.clone(), limits: challenge.limits, files, labels };
+        let spec = RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels };
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
-        let graded = grading::grade(challenge, &data, &outcome);
-        Ok(Outcome { graded, log: outcome.log, duration: outcome.duration })
+        let graded = grading::grade(challenge, data, &outcome);
+        Ok(SeededRun::new(seed, graded, outcome))
     }
 
     /// A scored challenge: the candidate's code runs beside the challenge's harness; the challenge's
     /// scoring program then runs in a second sandbox with the references and the candidate's output,
     /// never the candidate's code.
-    async fn grade_scored(
+    async fn run_scored(
         &self,
         challenge: &Challenge,
         scoring: &Scoring,
         source: &[u8],
+        seed: u32,
         labels: HashMap<String, String>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<SeededRun> {
         let image = self.image_of(challenge)?;
         let mut files = vec![
             InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.harness)? },
@@ -99,13 +126,13 @@ impl Grader {
         files.extend(named_files("inputs", &scoring.inputs)?);
         let run = self
             .sandbox
-            .run(RunSpec { image: image.clone(), limits: challenge.limits, files, labels: labels.clone() })
+            .run(RunSpec { image: image.clone(), limits: challenge.limits, files, seed, labels: labels.clone() })
             .await
             .context("running the candidate's sandbox")?;
         // The candidate's document is passed on as it is: only the trusted program interprets it.
         let output: serde_json::Value = match grading::harness_output(challenge, &run) {
             Ok(output) => output,
-            Err(report) => return Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: run.log, duration: run.duration }),
+            Err(report) => return Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, run)),
         };
         let mut files = vec![
             InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.program)? },
@@ -114,11 +141,12 @@ impl Grader {
         files.extend(named_files("references", &scoring.references)?);
         let program = self
             .sandbox
-            .run(RunSpec { image, limits: challenge.limits, files, labels })
+            .run(RunSpec { image, limits: challenge.limits, files, seed, labels })
             .await
             .context("running the scoring program's sandbox")?;
-        let report = scored::report(challenge, &program);
-        Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: run.log, duration: run.duration })
+        let mut report = scored::report(challenge, &program);
+        report.resources = grading::resources(&run);
+        Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, run))
     }
 
     fn image_of(&self, challenge: &Challenge) -> anyhow::Result<String> {

@@ -3,18 +3,27 @@
 //! Everything here runs in the service, on predictions the harness reported; the hidden test labels
 //! are only ever read on this side of the sandbox.
 
+mod checks;
+pub mod interval;
 pub mod metrics;
+mod predictions;
+mod runs;
 pub mod scored;
 mod split;
+pub mod words;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::challenge::{canonical_label, parse_finite, Challenge, Dataset, Primary, Task};
+use crate::challenge::{Challenge, Dataset, Task};
 use crate::sandbox::RunOutcome;
+pub use checks::better_by;
+use checks::{Evidence, Measured};
 use metrics::Metric;
+use predictions::{parse_proba, Predictions, Truth};
+pub use runs::{combine_runs, SeededRun};
 pub use split::public_private_split;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,13 +175,16 @@ impl Report {
     }
 }
 
-/// What the harness reports on its channel.
+/// What the harness reports on its channel. Predictions come as the Model returned them, whatever
+/// their shape: judging the shape is the service's job.
 #[derive(Debug, Deserialize)]
 struct HarnessOutput {
-    test: Vec<Value>,
-    train: Vec<Value>,
-    test_proba: Option<Vec<Vec<Value>>>,
-    train_proba: Option<Vec<Vec<Value>>>,
+    test: Value,
+    train: Value,
+    test_proba: Option<Value>,
+    train_proba: Option<Value>,
+    /// Why an unscored `predict_proba` failed.
+    proba_error: Option<String>,
     /// The Model's own cross-validated estimate (`cv_score_`), when it set one.
     cv_score: Option<Value>,
 }
@@ -185,10 +197,21 @@ pub struct Graded {
 
 /// Grades a finished run against the hidden data.
 pub fn grade(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Graded {
-    match grade_run(challenge, data, outcome) {
+    let mut graded = match grade_run(challenge, data, outcome) {
         Ok(graded) => graded,
         Err(report) => Graded { report, predictions_csv: None },
-    }
+    };
+    graded.report.resources = resources(outcome);
+    graded
+}
+
+/// What the run used, when the supervisor could report it.
+pub fn resources(outcome: &RunOutcome) -> Option<Resources> {
+    outcome.usage.map(|u| Resources {
+        cpu_seconds: u.cpu_seconds,
+        wall_seconds: (outcome.duration.as_secs_f64() * 1000.0).round() / 1000.0,
+        peak_memory_mb: u.peak_memory_mb,
+    })
 }
 
 /// The JSON document the harness reported, once the run ended cleanly; anything else is the verdict.
@@ -207,59 +230,146 @@ pub fn harness_output<T: serde::de::DeserializeOwned>(challenge: &Challenge, out
 fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Result<Graded, Report> {
     let out: HarnessOutput = harness_output(challenge, outcome)?;
     let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
-    let test = Predictions::parse(challenge, data, &out.test, out.test_proba.as_deref(), "test")?;
-    let train = Predictions::parse(challenge, data, &out.train, out.train_proba.as_deref(), "training")?;
-    if challenge.grading.metric.needs_probabilities() && test.proba.is_none() {
-        return Err(wrong(format!(
-            "the metric {} needs class probabilities: define Model.predict_proba",
-            challenge.grading.metric.name()
-        )));
+    let (n_test, n_train) = (data.test_labels.len(), data.train_labels.len());
+    let mut test = Predictions::parse(challenge, data, &out.test, n_test, "test").map_err(wrong)?;
+    let mut train = Predictions::parse(challenge, data, &out.train, n_train, "training").map_err(wrong)?;
+    let mut notes = Vec::new();
+    let scored = challenge.grading.metric.needs_probabilities();
+    if let Some(problem) = &out.proba_error {
+        notes.push(format!("predict_proba raised {problem}; it is not scored on this challenge, so the verdict and the score come from predict alone."));
+    }
+    if challenge.task == Task::Classification {
+        let parsed = out.test_proba.as_ref().zip(out.train_proba.as_ref()).map(|(test_p, train_p)| {
+            Ok::<_, String>((
+                parse_proba(test_p, n_test, &data.classes, "test")?,
+                parse_proba(train_p, n_train, &data.classes, "training")?,
+            ))
+        });
+        match parsed {
+            Some(Ok((test_p, train_p))) => {
+                test.proba = Some(test_p);
+                train.proba = Some(train_p);
+            }
+            Some(Err(problem)) if scored => return Err(wrong(problem)),
+            Some(Err(problem)) => notes.push(format!(
+                "{problem}. predict_proba is not scored on this challenge, so it was ignored."
+            )),
+            None if scored => {
+                return Err(wrong(format!(
+                    "the metric {} needs class probabilities: define Model.predict_proba, returning one column per class in the order of np.unique(y)",
+                    challenge.grading.metric.name()
+                )))
+            }
+            None => {}
+        }
     }
 
+    let internal = |m: String| Report::failed(Verdict::InternalError, m);
+    let primary = challenge.grading.metric.name();
+    let truth = Truth::of(challenge.task, data, &data.test_labels).map_err(internal)?;
     let (public_idx, private_idx) =
-        public_private_split(data.test_labels.len(), challenge.grading.public_fraction, challenge.grading.split_seed);
-    let truth = Truth::of(challenge, data, &data.test_labels)?;
-    let metrics = evaluate(challenge, &truth.subset(&private_idx), &test.subset(&private_idx));
-    let public = evaluate(challenge, &truth.subset(&public_idx), &test.subset(&public_idx));
-    let primary = &challenge.grading.metric;
-    let test_value = *metrics.get(primary.name()).ok_or_else(|| {
-        Report::failed(Verdict::InternalError, format!("{} is undefined on the private rows", primary.name()))
-    })?;
-    let train_truth = Truth::of(challenge, data, &data.train_labels)?;
-    let train_metrics = evaluate(challenge, &train_truth, &train);
-    let train_value = train_metrics.get(primary.name()).copied();
-    let overfitting = train_value.map(|train_value| overfitting(challenge, train_value, test_value));
-    let reported = out.cv_score.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite());
-    let checks = checks(challenge, overfitting.as_ref(), train_value, public.get(primary.name()).copied(), test_value, reported);
-
+        public_private_split(n_test, challenge.grading.public_fraction, challenge.grading.split_seed);
+    let all_idx: Vec<usize> = (0..n_test).collect();
+    let private = Part::measure(challenge, &truth, &test, &private_idx);
+    let public = Part::measure(challenge, &truth, &test, &public_idx);
+    let all = Part::measure(challenge, &truth, &test, &all_idx);
+    let measured = |part: &Part| part.metrics.get(primary).map(|&value| Measured { value, interval: part.intervals.get(primary).copied() });
+    let private_primary = measured(&private).ok_or_else(|| internal(format!("{primary} is undefined on the private rows")))?;
+    let all_primary = measured(&all).ok_or_else(|| internal(format!("{primary} is undefined on the hidden test rows")))?;
+    let train_truth = Truth::of(challenge.task, data, &data.train_labels).map_err(internal)?;
+    let train_value = evaluate(challenge, &train_truth, &train).get(primary).copied();
+    let evidence = Evidence {
+        train: train_value,
+        all: all_primary,
+        rows: n_test,
+        public: measured(&public),
+        private: private_primary,
+        reported: out.cv_score.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite()),
+    };
+    let (overfitting, checks) = checks::checks(challenge, &evidence);
+    let g = &challenge.grading;
+    let scale = |i: [f64; 2]| {
+        let (a, b) = (g.score(i[0]), g.score(i[1]));
+        [a.min(b), a.max(b)]
+    };
     Ok(Graded {
+        predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
         report: Report {
-            verdict: Verdict::Accepted,
-            score: Some(challenge.grading.score(test_value)),
-            public_score: public.get(primary.name()).map(|&v| challenge.grading.score(v)),
-            metrics,
-            public,
+            score: Some(g.score(private_primary.value)),
+            score_interval: private_primary.interval.map(scale),
+            public_score: evidence.public.map(|p| g.score(p.value)),
+            public_score_interval: evidence.public.and_then(|p| p.interval).map(scale),
+            metrics: private.metrics,
+            intervals: private.intervals,
+            public: public.metrics,
+            public_intervals: public.intervals,
             overfitting,
             checks,
-            message: None,
+            notes,
             ..Report::empty(Verdict::Accepted)
         },
-        predictions_csv: Some(predictions_csv(data, &test, &public_idx)),
     })
+}
+
+/// Every metric on one part of the hidden test rows, each with its bootstrap interval.
+struct Part {
+    metrics: BTreeMap<String, f64>,
+    intervals: BTreeMap<String, [f64; 2]>,
+}
+
+impl Part {
+    fn measure(challenge: &Challenge, truth: &Truth, pred: &Predictions, idx: &[usize]) -> Part {
+        let (truth, pred) = (truth.subset(idx), pred.subset(idx));
+        let metrics = evaluate(challenge, &truth, &pred);
+        let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for rows in interval::resamples(&truth.strata()) {
+            for (name, v) in evaluate(challenge, &truth.subset(&rows), &pred.subset(&rows)) {
+                samples.entry(name).or_default().push(v);
+            }
+        }
+        let intervals = samples
+            .into_iter()
+            .filter_map(|(name, mut values)| interval::percentile_interval(&mut values).map(|i| (name, i)))
+            .collect();
+        Part { metrics, intervals }
+    }
 }
 
 /// Verdicts that follow from how the process ended, before any output is read.
 fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report> {
-    if outcome.timed_out {
-        return Err(Report::failed(
-            Verdict::TimeLimitExceeded,
-            format!("stopped after the {} s wall-clock limit", challenge.limits.time_seconds),
-        ));
+    let limits = &challenge.limits;
+    let used = |u: &crate::sandbox::Usage| words::number(u.cpu_seconds);
+    let wall = words::number(outcome.duration.as_secs_f64());
+    match outcome.usage {
+        Some(u) if u.cpu_exceeded => {
+            return Err(Report::failed(
+                Verdict::TimeLimitExceeded,
+                format!("used more than the {} s of CPU time allowed (stopped at {} s of CPU, {wall} s on the clock)", limits.time_seconds, used(&u)),
+            ))
+        }
+        Some(u) if u.wall_exceeded => {
+            return Err(Report::failed(
+                Verdict::TimeLimitExceeded,
+                format!(
+                    "stopped after {wall} s on the clock having used only {} s of CPU: the program was waiting rather than computing (sleeping, or blocked); the limit is {} s of CPU",
+                    used(&u),
+                    limits.time_seconds
+                ),
+            ))
+        }
+        _ if outcome.timed_out => {
+            return Err(Report::failed(
+                Verdict::TimeLimitExceeded,
+                format!("stopped after {wall} s on the clock, past the safety net behind the {} s CPU-time limit", limits.time_seconds),
+            ))
+        }
+        _ => {}
     }
     if outcome.oom_killed {
+        let peak = outcome.usage.map(|u| format!(" (peak {} MB)", words::number(u.peak_memory_mb))).unwrap_or_default();
         return Err(Report::failed(
             Verdict::MemoryLimitExceeded,
-            format!("killed for passing the {} MB memory limit", challenge.limits.memory_mb),
+            format!("killed for passing the {} MB memory limit{peak}", limits.memory_mb),
         ));
     }
     match outcome.exit_code {
@@ -269,247 +379,6 @@ fn check_exit(challenge: &Challenge, outcome: &RunOutcome) -> Result<(), Report>
             format!("killed by signal {} (exit code {code}); see the log", code - 128),
         )),
         code => Err(Report::failed(Verdict::RuntimeError, format!("exited with code {code}; see the log"))),
-    }
-}
-
-pub fn overfitting(challenge: &Challenge, train_value: f64, test_value: f64) -> Overfitting {
-    let metric = &challenge.grading.metric;
-    let gap = if metric.higher_is_better() { train_value - test_value } else { test_value - train_value };
-    let threshold = challenge.grading.max_gap;
-    let flagged = gap > threshold;
-    let explanation = if flagged {
-        format!(
-            "{} is {gap:.3} better on the training rows than on the hidden test rows, more than the {threshold} allowed: the model memorises rather than generalises",
-            metric.name()
-        )
-    } else {
-        format!("{} on the training rows is within {threshold} of the hidden test rows", metric.name())
-    };
-    Overfitting {
-        metric: metric.name().to_owned(),
-        train_metric: train_value,
-        test_metric: test_value,
-        gap,
-        threshold,
-        flagged,
-        explanation,
-    }
-}
-
-/// Worse-is-positive difference `a` minus `b` in the metric's better direction.
-fn better_by(metric: &Primary, a: f64, b: f64) -> f64 {
-    if metric.higher_is_better() {
-        a - b
-    } else {
-        b - a
-    }
-}
-
-/// The checks that apply: train versus test (always), public versus private (always), underfitting
-/// (when the manifest sets a floor) and optimism (when it asks for a self-reported estimate).
-fn checks(
-    challenge: &Challenge,
-    overfitting: Option<&Overfitting>,
-    train: Option<f64>,
-    public: Option<f64>,
-    private: f64,
-    reported: Option<f64>,
-) -> Vec<Check> {
-    let g = &challenge.grading;
-    let m = &g.metric;
-    let name = m.name();
-    let mut out = Vec::new();
-    if let Some(o) = overfitting {
-        out.push(Check {
-            name: "train_test_gap".into(),
-            value: Some(o.gap),
-            threshold: o.threshold,
-            flagged: o.flagged,
-            explanation: o.explanation.clone(),
-        });
-    }
-    if let Some(public) = public {
-        let gap = better_by(m, public, private);
-        let flagged = gap > g.max_public_gap;
-        out.push(Check {
-            name: "public_private_gap".into(),
-            value: Some(gap),
-            threshold: g.max_public_gap,
-            flagged,
-            explanation: if flagged {
-                format!("{name} is {gap:.3} better on the public rows than on the private ones: tuned to the rows the candidate could see")
-            } else {
-                format!("{name} on the public rows is within {} of the private rows", g.max_public_gap)
-            },
-        });
-    }
-    if let (Some(floor), Some(train)) = (g.min_train, train) {
-        let flagged = better_by(m, floor, train) > 0.0;
-        out.push(Check {
-            name: "underfitting".into(),
-            value: Some(train),
-            threshold: floor,
-            flagged,
-            explanation: if flagged {
-                format!("{name} on the training rows is {train:.3}, worse than {floor}: the model does not even fit the rows it learned from")
-            } else {
-                format!("{name} on the training rows reaches the {floor} floor")
-            },
-        });
-    }
-    if let Some(limit) = g.max_optimism {
-        let (value, flagged, explanation) = match reported {
-            Some(r) => {
-                let optimism = better_by(m, r, private);
-                let flagged = optimism > limit;
-                let explanation = if flagged {
-                    format!("the reported cross-validated {name} {r:.3} overstates the hidden score {private:.3} by {optimism:.3}: the estimate leaked test information or was not cross-validated")
-                } else {
-                    format!("the reported cross-validated {name} {r:.3} is within {limit} of the hidden score {private:.3}")
-                };
-                (Some(optimism), flagged, explanation)
-            }
-            None => (None, true, "the Model reported no cv_score_, so its own estimate cannot be checked".to_owned()),
-        };
-        out.push(Check { name: "optimism".into(), value, threshold: limit, flagged, explanation });
-    }
-    out
-}
-
-/// Predictions of one set of rows, checked and converted for the metrics.
-struct Predictions {
-    /// Canonical text of each prediction, for the CSV.
-    text: Vec<String>,
-    classes: Vec<usize>,
-    values: Vec<f64>,
-    proba: Option<Vec<Vec<f64>>>,
-}
-
-impl Predictions {
-    fn parse(
-        challenge: &Challenge,
-        data: &Dataset,
-        raw: &[Value],
-        proba: Option<&[Vec<Value>]>,
-        which: &str,
-    ) -> Result<Predictions, Report> {
-        let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
-        let expected = if which == "test" { data.test_labels.len() } else { data.train_labels.len() };
-        if raw.len() != expected {
-            return Err(wrong(format!("predict returned {} values for {expected} {which} rows", raw.len())));
-        }
-        let text: Vec<String> = raw.iter().map(value_text).collect();
-        let mut p = Predictions { text, classes: Vec::new(), values: Vec::new(), proba: None };
-        match challenge.task {
-            Task::Classification => {
-                for (i, t) in p.text.iter().enumerate() {
-                    let idx = data.classes.iter().position(|c| c == t).ok_or_else(|| {
-                        wrong(format!(
-                            "{which} prediction {i} is '{t}', which is not one of the labels {:?}",
-                            data.classes
-                        ))
-                    })?;
-                    p.classes.push(idx);
-                }
-                if let Some(rows) = proba {
-                    p.proba = Some(parse_proba(rows, expected, data.classes.len(), which).map_err(wrong)?);
-                }
-            }
-            Task::Regression => {
-                for (i, t) in p.text.iter().enumerate() {
-                    let v = parse_finite(t)
-                        .ok_or_else(|| wrong(format!("{which} prediction {i} is '{t}', not a finite number")))?;
-                    p.values.push(v);
-                }
-            }
-            Task::Custom => return Err(not_predict()),
-            Task::Clustering => {
-                if let Some((i, t)) = p.text.iter().enumerate().find(|(_, t)| t.parse::<i64>().is_err()) {
-                    return Err(wrong(format!("{which} prediction {i} is '{t}', not an integer cluster id")));
-                }
-                p.classes = cluster_indices(&p.text);
-            }
-        }
-        Ok(p)
-    }
-
-    fn subset(&self, idx: &[usize]) -> Predictions {
-        Predictions {
-            text: idx.iter().map(|&i| self.text[i].clone()).collect(),
-            classes: if self.classes.is_empty() { vec![] } else { idx.iter().map(|&i| self.classes[i]).collect() },
-            values: if self.values.is_empty() { vec![] } else { idx.iter().map(|&i| self.values[i]).collect() },
-            proba: self.proba.as_ref().map(|p| idx.iter().map(|&i| p[i].clone()).collect()),
-        }
-    }
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => canonical_label(s),
-        Value::Number(n) => canonical_label(&n.to_string()),
-        other => other.to_string(),
-    }
-}
-
-/// Checks `predict_proba` output: one row per sample, one column per class, finite values in [0, 1]
-/// that sum to 1.
-fn parse_proba(rows: &[Vec<Value>], n: usize, k: usize, which: &str) -> Result<Vec<Vec<f64>>, String> {
-    if rows.len() != n {
-        return Err(format!("predict_proba returned {} rows for {n} {which} rows", rows.len()));
-    }
-    rows.iter()
-        .enumerate()
-        .map(|(i, row)| {
-            if row.len() != k {
-                return Err(format!("predict_proba row {i} has {} columns for {k} classes", row.len()));
-            }
-            let probs: Option<Vec<f64>> = row.iter().map(|v| v.as_f64().filter(|p| (0.0..=1.0).contains(p))).collect();
-            let probs = probs.ok_or_else(|| format!("predict_proba row {i} holds a value outside [0, 1]"))?;
-            let sum: f64 = probs.iter().sum();
-            if (sum - 1.0).abs() > 1e-6 {
-                return Err(format!("predict_proba row {i} sums to {sum}, not 1"));
-            }
-            Ok(probs)
-        })
-        .collect()
-}
-
-/// The hidden answers, converted like the predictions.
-struct Truth {
-    classes: Vec<usize>,
-    values: Vec<f64>,
-}
-
-impl Truth {
-    fn of(challenge: &Challenge, data: &Dataset, labels: &[String]) -> Result<Truth, Report> {
-        let internal = |m: String| Report::failed(Verdict::InternalError, m);
-        match challenge.task {
-            Task::Classification => {
-                let classes = labels
-                    .iter()
-                    .map(|l| data.classes.iter().position(|c| c == l))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| internal("a hidden label is outside the class list".into()))?;
-                Ok(Truth { classes, values: vec![] })
-            }
-            Task::Clustering => Ok(Truth { classes: cluster_indices(labels), values: vec![] }),
-            Task::Custom => Err(not_predict()),
-            Task::Regression => {
-                let values = labels
-                    .iter()
-                    .map(|l| parse_finite(l))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| internal("a hidden regression label is not a number".into()))?;
-                Ok(Truth { classes: vec![], values })
-            }
-        }
-    }
-
-    fn subset(&self, idx: &[usize]) -> Truth {
-        Truth {
-            classes: if self.classes.is_empty() { vec![] } else { idx.iter().map(|&i| self.classes[i]).collect() },
-            values: if self.values.is_empty() { vec![] } else { idx.iter().map(|&i| self.values[i]).collect() },
-        }
     }
 }
 
@@ -549,21 +418,6 @@ fn evaluate(challenge: &Challenge, truth: &Truth, pred: &Predictions) -> BTreeMa
     out
 }
 
-fn not_predict() -> Report {
-    Report::failed(Verdict::InternalError, "a scored challenge reached the predict grader")
-}
-
-/// Numbers cluster ids by first appearance: only which rows share a cluster matters.
-fn cluster_indices(ids: &[String]) -> Vec<usize> {
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    ids.iter()
-        .map(|id| {
-            let next = seen.len();
-            *seen.entry(id.as_str()).or_insert(next)
-        })
-        .collect()
-}
-
 /// The test predictions as CSV: row number, which part of the split it belongs to, the prediction and,
 /// when given, one probability column per class.
 fn predictions_csv(data: &Dataset, test: &Predictions, public_idx: &[usize]) -> String {
@@ -585,69 +439,3 @@ fn predictions_csv(data: &Dataset, test: &Predictions, public_idx: &[usize]) -> 
     String::from_utf8(w.into_inner().expect("in-memory csv")).expect("csv of utf-8 text")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    fn tiny() -> Challenge {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/challenges/tiny-classify");
-        let runtimes = ["python-numpy".to_owned()].into_iter().collect();
-        Challenge::load(&dir, &runtimes, Path::new("/nonexistent")).expect("fixture loads")
-    }
-
-    fn find<'a>(checks: &'a [Check], name: &str) -> &'a Check {
-        checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} check in {checks:?}"))
-    }
-
-    #[test]
-    fn underfitting_flags_a_training_metric_below_the_floor() {
-        let mut c = tiny();
-        c.grading.min_train = Some(0.8);
-        let low = checks(&c, None, Some(0.6), Some(0.6), 0.6, None);
-        assert!(find(&low, "underfitting").flagged);
-        assert!(find(&low, "underfitting").explanation.contains("does not even fit"));
-        let fine = checks(&c, None, Some(0.9), Some(0.85), 0.85, None);
-        assert!(!find(&fine, "underfitting").flagged);
-        c.grading.min_train = None;
-        assert!(checks(&c, None, Some(0.6), None, 0.6, None).iter().all(|k| k.name != "underfitting"));
-    }
-
-    #[test]
-    fn optimism_flags_an_estimate_above_the_hidden_score_and_a_missing_one() {
-        let mut c = tiny();
-        c.grading.max_optimism = Some(0.05);
-        let honest = checks(&c, None, None, None, 0.90, Some(0.92));
-        assert!(!find(&honest, "optimism").flagged);
-        let leaky = checks(&c, None, None, None, 0.80, Some(0.99));
-        let check = find(&leaky, "optimism");
-        assert!(check.flagged);
-        assert!((check.value.unwrap() - 0.19).abs() < 1e-12);
-        let pessimistic = checks(&c, None, None, None, 0.90, Some(0.70));
-        assert!(!find(&pessimistic, "optimism").flagged, "underestimating is not optimism");
-        let silent = checks(&c, None, None, None, 0.90, None);
-        assert!(find(&silent, "optimism").flagged);
-        assert!(find(&silent, "optimism").value.is_none());
-    }
-
-    #[test]
-    fn public_private_gap_flags_a_model_tuned_to_the_public_rows() {
-        let c = tiny();
-        let tuned = checks(&c, None, None, Some(0.99), 0.80, None);
-        assert!(find(&tuned, "public_private_gap").flagged);
-        let even = checks(&c, None, None, Some(0.82), 0.80, None);
-        assert!(!find(&even, "public_private_gap").flagged);
-    }
-
-    #[test]
-    fn lower_is_better_metrics_flip_every_gap() {
-        let mut c = tiny();
-        c.grading.metric = Primary::Builtin(Metric::LogLoss);
-        c.grading.zero = 0.7;
-        c.grading.full = 0.2;
-        let o = overfitting(&c, 0.1, 0.5);
-        assert!((o.gap - 0.4).abs() < 1e-12 && o.flagged, "{o:?}");
-        c.grading.min_train = Some(0.3);
-        assert!(find(&checks(&c, None, Some(0.45), None, 0.5, None), "underfitting").flagged);
-    }
-}

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{overfitting, Report, Verdict};
+use super::checks::overfitting;
+use super::{Report, Verdict};
 use crate::challenge::Challenge;
 use crate::sandbox::RunOutcome;
 
@@ -39,7 +40,7 @@ pub fn report(challenge: &Challenge, program: &RunOutcome) -> Report {
 }
 
 fn program_metrics(challenge: &Challenge, program: &RunOutcome) -> Result<Report, String> {
-    if program.timed_out {
+    if program.out_of_time() {
         return Err(format!("it passed the {} s limit", challenge.limits.time_seconds));
     }
     if program.oom_killed {

@@ -36,6 +36,14 @@ pub const RESULT_CAP: usize = 64 * 1024 * 1024;
 pub const LOG_CAP: usize = 64 * 1024;
 
 const BOOTSTRAP: &str = include_str!("bootstrap.py");
+/// PID 1 after the bootstrap: runs the harness as its child, enforces the CPU-time limit and reports the
+/// cgroup's CPU time and peak memory in a frame the child cannot write.
+const SUPERVISOR: &str = include_str!("supervisor.py");
+/// How much earlier than the service the supervisor enforces the wall clock, so that it can still
+/// report what the run used.
+const SUPERVISOR_HEADSTART: Duration = Duration::from_secs(5);
+/// Seeds every random source from the run's seed, then runs the harness.
+const SEEDED: &str = include_str!("seeded.py");
 
 /// One file given to the sandbox: a name relative to the work directory, and its bytes.
 pub struct InputFile {
@@ -43,11 +51,13 @@ pub struct InputFile {
     pub bytes: Vec<u8>,
 }
 
-/// What to run: the image, the limits, the files, and labels that say whose run it is.
+/// What to run: the image, the limits, the files, the seed of every random source, and labels that say
+/// whose run it is.
 pub struct RunSpec {
     pub image: String,
     pub limits: Limits,
     pub files: Vec<InputFile>,
+    pub seed: u32,
     pub labels: HashMap<String, String>,
 }
 
@@ -62,7 +72,31 @@ pub struct RunOutcome {
     pub result_overflow: bool,
     /// The candidate's output (stderr), head and tail kept.
     pub log: String,
+    /// Wall-clock time from start to exit, as the service measured it.
     pub duration: Duration,
+    /// What the supervisor read from the container's cgroup; absent when it could not report (the
+    /// run was killed from outside, say).
+    pub usage: Option<Usage>,
+}
+
+/// The supervisor's frame: how the harness ended and what the whole container used.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct Usage {
+    pub exit_code: i64,
+    pub cpu_seconds: f64,
+    pub peak_memory_mb: f64,
+    /// The supervisor stopped the run for passing the CPU-time limit.
+    pub cpu_exceeded: bool,
+    /// The supervisor stopped the run at its wall-clock deadline.
+    #[serde(default)]
+    pub wall_exceeded: bool,
+}
+
+impl RunOutcome {
+    /// A run stopped for time: over its CPU-time limit, or past the wider wall-clock safety net.
+    pub fn out_of_time(&self) -> bool {
+        self.timed_out || self.usage.is_some_and(|u| u.cpu_exceeded || u.wall_exceeded)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +140,7 @@ impl Sandbox {
 
     /// Runs one job to its end and always removes the container, also when this future is dropped.
     pub async fn run(&self, spec: RunSpec) -> Result<RunOutcome, SandboxError> {
-        let job_tar = pack(&spec.files)?;
+        let job_tar = pack(&spec)?;
         let name = format!("mlgrade-{}", uuid::Uuid::new_v4().simple());
         // Armed before the create request, by name: a run dropped mid-request still removes what the
         // engine goes on to create.
@@ -175,14 +209,17 @@ impl Sandbox {
             .map_err(docker_err("inspecting"))?
             .state
             .unwrap_or_default();
+        let result_overflow = result.overflowed();
+        let (usage, result) = split_frame(result.into_bytes());
         Ok(RunOutcome {
-            exit_code: state.exit_code.unwrap_or(-1),
+            exit_code: usage.map(|u| u.exit_code).or(state.exit_code).unwrap_or(-1),
             oom_killed: state.oom_killed.unwrap_or(false),
             timed_out,
-            result_overflow: result.overflowed(),
-            result: result.into_bytes(),
+            result_overflow,
+            result,
             log: log.render(),
             duration,
+            usage,
         })
     }
 
@@ -285,19 +322,42 @@ fn container_config(spec: &RunSpec) -> Config<String> {
     }
 }
 
-/// Builds the tar streamed into the container; fixed owners and times keep it reproducible.
-fn pack(files: &[InputFile]) -> std::io::Result<Vec<u8>> {
+/// Builds the tar streamed into the container: the supervisor, its settings and the job's files. Fixed
+/// owners and times keep it reproducible.
+fn pack(spec: &RunSpec) -> std::io::Result<Vec<u8>> {
+    let settings = serde_json::json!({
+        "seed": spec.seed,
+        "cpu_seconds": spec.limits.time_seconds,
+        "wall_seconds": spec.limits.wall_clock().as_secs_f64() - SUPERVISOR_HEADSTART.as_secs_f64(),
+        "result_cap": RESULT_CAP,
+    });
+    let own = [
+        ("supervisor.py", SUPERVISOR.as_bytes().to_vec()),
+        ("seeded.py", SEEDED.as_bytes().to_vec()),
+        ("supervisor.json", settings.to_string().into_bytes()),
+    ];
     let mut builder = tar::Builder::new(Vec::new());
-    for file in files {
+    let own = own.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
+    for (name, bytes) in own.chain(spec.files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice()))) {
         let mut header = tar::Header::new_gnu();
-        header.set_size(file.bytes.len() as u64);
+        header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
         header.set_mtime(0);
         header.set_uid(0);
         header.set_gid(0);
-        builder.append_data(&mut header, &file.name, file.bytes.as_slice())?;
+        builder.append_data(&mut header, name, bytes)?;
     }
     builder.into_inner()
+}
+
+/// Splits the container's stdout into the supervisor's first line and the harness's result. Without a
+/// readable first line (the supervisor was killed from outside) there is no usage and no result.
+fn split_frame(stdout: Vec<u8>) -> (Option<Usage>, Vec<u8>) {
+    let Some(end) = stdout.iter().position(|&b| b == b'\n') else { return (None, Vec::new()) };
+    match serde_json::from_slice::<Usage>(&stdout[..end]) {
+        Ok(usage) => (Some(usage), stdout[end + 1..].to_vec()),
+        Err(_) => (None, Vec::new()),
+    }
 }
 
 /// Splits the attach stream into the harness channel and the candidate's log, both capped. Bytes past a

@@ -1,0 +1,102 @@
+//! 95% intervals for metrics computed on a few hundred hidden rows.
+//!
+//! A percentile bootstrap over the scored rows, stratified by the true class (or cluster) so every
+//! resample keeps the class balance of the hidden set; regression rows form one stratum. The resamples
+//! come from a fixed seed and the same SplitMix64 stream as the public/private split, so an interval
+//! never changes between two gradings of the same predictions.
+
+use super::split::splitmix64;
+
+/// How many resamples: enough that the 2.5% and 97.5% percentiles move by well under a tenth of the
+/// interval's width between seeds, few enough to cost milliseconds.
+pub const RESAMPLES: usize = 1000;
+const SEED: u64 = 0x6d6c_6772_6164_6521;
+
+/// Row indices of `RESAMPLES` stratified bootstrap resamples of `strata.len()` rows, where `strata[i]`
+/// is the stratum of row `i`. Each resample draws, within each stratum, as many rows as it holds.
+pub fn resamples(strata: &[usize]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (row, &s) in strata.iter().enumerate() {
+        if groups.len() <= s {
+            groups.resize(s + 1, Vec::new());
+        }
+        groups[s].push(row);
+    }
+    let mut state = SEED ^ strata.len() as u64;
+    (0..RESAMPLES)
+        .map(|_| {
+            let mut idx = Vec::with_capacity(strata.len());
+            for g in groups.iter().filter(|g| !g.is_empty()) {
+                for _ in 0..g.len() {
+                    idx.push(g[(splitmix64(&mut state) % g.len() as u64) as usize]);
+                }
+            }
+            idx
+        })
+        .collect()
+}
+
+/// The 2.5th and 97.5th percentiles of `values` (linear interpolation between order statistics), or
+/// nothing when fewer than half of the resamples gave a finite value (say, ROC AUC on resamples with one
+/// class).
+pub fn percentile_interval(values: &mut Vec<f64>) -> Option<[f64; 2]> {
+    values.retain(|v| v.is_finite());
+    if values.len() * 2 < RESAMPLES {
+        return None;
+    }
+    values.sort_by(|a, b| a.partial_cmp(b).expect("finite values"));
+    Some([percentile(values, 0.025), percentile(values, 0.975)])
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// The standard error a 95% interval implies: half its width over 1.96.
+pub fn standard_error(interval: [f64; 2]) -> f64 {
+    (interval[1] - interval[0]).abs() / (2.0 * 1.96)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resamples_keep_each_stratum_size_and_are_fixed() {
+        let strata = [0, 0, 0, 1, 1, 2, 0, 1];
+        let a = resamples(&strata);
+        assert_eq!(a.len(), RESAMPLES);
+        for r in &a {
+            assert_eq!(r.len(), strata.len());
+            for s in 0..3 {
+                let want = strata.iter().filter(|&&x| x == s).count();
+                assert_eq!(r.iter().filter(|&&i| strata[i] == s).count(), want);
+            }
+        }
+        assert_eq!(a, resamples(&strata), "the same rows give the same resamples");
+    }
+
+    #[test]
+    fn the_interval_of_a_proportion_matches_the_normal_approximation() {
+        // 170 rows, 85% correct: the normal approximation gives 0.85 ± 1.96·sqrt(0.85·0.15/170).
+        let correct: Vec<f64> = (0..170).map(|i| if i < 145 { 1.0 } else { 0.0 }).collect();
+        let mut values: Vec<f64> = resamples(&vec![0; 170])
+            .iter()
+            .map(|r| r.iter().map(|&i| correct[i]).sum::<f64>() / r.len() as f64)
+            .collect();
+        let [lo, hi] = percentile_interval(&mut values).unwrap();
+        let p = 145.0 / 170.0;
+        let half = 1.96 * (p * (1.0 - p) / 170.0_f64).sqrt();
+        assert!((lo - (p - half)).abs() < 0.012 && (hi - (p + half)).abs() < 0.012, "{lo} {hi} vs ±{half}");
+        assert!((standard_error([lo, hi]) - half / 1.96).abs() < 0.005);
+    }
+
+    #[test]
+    fn mostly_undefined_values_give_no_interval() {
+        let mut values = vec![f64::NAN; RESAMPLES];
+        values[0] = 0.5;
+        assert!(percentile_interval(&mut values).is_none());
+    }
+}
