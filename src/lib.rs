@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod generate;
 pub mod grading;
+pub mod integrity;
 pub mod pipeline;
 pub mod runtime;
 pub mod sandbox;
