@@ -133,6 +133,36 @@ struct RawData {
     split_seed: u64,
     /// A script that makes the hidden rows from the deployment's secret seed.
     generator: Option<String>,
+    /// A public table whose rows are redrawn for each deployment from its secret seed.
+    redraw: Option<RawRedraw>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedraw {
+    source: String,
+    train_rows: u32,
+    test_rows: u32,
+}
+
+/// Hidden data made at deployment time: the files the generator's sandbox gets (`generate.py` first)
+/// and the folder its output goes to, named by the hash of those files.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    pub inputs: Vec<(String, Vec<u8>)>,
+    pub out: PathBuf,
+}
+
+impl Generator {
+    fn new(inputs: Vec<(String, Vec<u8>)>, slug: &Slug, generated_root: &Path) -> Generator {
+        // A lone script keeps the name its own hash gave it, so existing deployments keep their data.
+        let digest = match inputs.as_slice() {
+            [(_, script)] => Sha256::digest(script),
+            all => all.iter().fold(Sha256::new(), |h, (name, bytes)| h.chain_update(name).chain_update([0]).chain_update(bytes)).finalize(),
+        };
+        let out = generated_root.join(slug.as_str()).join(&hex::encode(digest)[..16]);
+        Generator { inputs, out }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,8 +301,8 @@ pub struct Challenge {
     pub public_sample: PathBuf,
     pub reference: (PathBuf, f64),
     pub baseline: Option<(PathBuf, f64)>,
-    /// The generator script and the folder its output goes to, for generated hidden data.
-    pub generator: Option<(PathBuf, PathBuf)>,
+    /// How the hidden data is made, when it is made per deployment.
+    pub generator: Option<Generator>,
     /// Where every run's seeds start: derived from the slug and the manifest, so a version keeps its
     /// seed wherever it is loaded (a published copy or the folder `grade` reads).
     pub seed: u32,
@@ -379,19 +409,25 @@ impl Challenge {
             }
             Ok(path)
         };
-        let generator = match &raw.data.generator {
-            Some(rel) => {
-                let script = file("data.generator", rel)?;
-                let text = std::fs::read(&script).map_err(|e| err("data.generator", e.to_string()))?;
-                let out = generated_root.join(slug.as_str()).join(&hex::encode(Sha256::digest(&text))[..16]);
-                Some((script, out))
+        let read_bytes = |field: &str, path: &Path| std::fs::read(path).map_err(|e| err(field, e.to_string()));
+        let generator = match (&raw.data.generator, &raw.data.redraw) {
+            (Some(_), Some(_)) => return Err(err("data.redraw", "set either data.generator or data.redraw, not both".into())),
+            (Some(rel), None) => {
+                let script = read_bytes("data.generator", &file("data.generator", rel)?)?;
+                Some(Generator::new(vec![("generate.py".into(), script)], &slug, generated_root))
             }
-            None => None,
+            (None, Some(redraw)) => Some(Generator::new(
+                redraw_inputs(redraw, &raw, read_bytes("data.redraw.source", &file("data.redraw.source", &redraw.source)?)?)
+                    .map_err(|(field, problem)| err(field, problem))?,
+                &slug,
+                generated_root,
+            )),
+            (None, None) => None,
         };
         let data_file = |field: &str, rel: &str| -> Result<PathBuf, ManifestError> {
             match (rel.strip_prefix("generated/"), &generator) {
-                (Some(rest), Some((_, out))) => safe_join(out, rest).map_err(|p| err(field, p)),
-                (Some(_), None) => Err(err(field, format!("'{rel}' is generated, but data.generator is not set"))),
+                (Some(rest), Some(g)) => safe_join(&g.out, rest).map_err(|p| err(field, p)),
+                (Some(_), None) => Err(err(field, format!("'{rel}' is generated, but neither data.generator nor data.redraw is set"))),
                 (None, _) => file(field, rel),
             }
         };
@@ -499,6 +535,32 @@ impl Challenge {
         let test = Table::read(test)?;
         Dataset::new(train, test, &self.label, self.task, self.input)
     }
+}
+
+/// What the built-in redraw generator gets: itself, the public table and its settings.
+fn redraw_inputs(redraw: &RawRedraw, raw: &RawManifest, source: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>, (&'static str, String)> {
+    let task = match raw.task {
+        Some(task @ (Task::Classification | Task::Regression)) => task,
+        _ => return Err(("data.redraw", "redraws a labelled table: the task must be classification or regression".into())),
+    };
+    let label = raw.data.label.clone().ok_or(("data.label", "data.redraw needs the label column's name".to_owned()))?;
+    for (field, rows) in [("data.redraw.train_rows", redraw.train_rows), ("data.redraw.test_rows", redraw.test_rows)] {
+        if !(20..=1_000_000).contains(&rows) {
+            return Err((field, format!("{rows} is outside the allowed range 20..=1000000")));
+        }
+    }
+    let settings = serde_json::json!({
+        "source": "source.csv",
+        "label": label,
+        "task": task,
+        "train_rows": redraw.train_rows,
+        "test_rows": redraw.test_rows,
+    });
+    Ok(vec![
+        ("generate.py".into(), crate::sandbox::REDRAW.as_bytes().to_vec()),
+        ("source.csv".into(), source),
+        ("redraw.json".into(), settings.to_string().into_bytes()),
+    ])
 }
 
 /// The first seed of a challenge version's runs; Python's hash seed takes at most 32 bits.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::challenge::Challenge;
+use crate::challenge::{Challenge, Generator};
 use crate::domain::{Limits, RawLimits};
 use crate::pipeline::Grader;
 use crate::sandbox::{InputFile, RunSpec};
@@ -62,29 +62,31 @@ pub async fn prepare(grader: &Grader, data_dir: &Path) -> anyhow::Result<()> {
 
 /// Makes the challenge's generated data if it is missing, then checks it. Returns whether it generated.
 pub async fn ensure(grader: &Grader, challenge: &Challenge, data_dir: &Path) -> anyhow::Result<bool> {
-    let Some((script, out)) = challenge.generator.as_ref() else { return Ok(false) };
+    let Some(generator) = challenge.generator.as_ref() else { return Ok(false) };
     let mut generated = false;
-    if !out.join(COMPLETE).is_file() {
+    if !generator.out.join(COMPLETE).is_file() {
         tracing::info!(challenge = %challenge.slug, "generating hidden data from the deployment seed");
-        generate(grader, challenge, script, out, secret_seed(data_dir)?).await?;
+        generate(grader, challenge, generator, secret_seed(data_dir)?).await?;
         generated = true;
     }
     challenge.check_data()?;
     Ok(generated)
 }
 
-async fn generate(grader: &Grader, challenge: &Challenge, script: &Path, out: &Path, seed: u64) -> anyhow::Result<()> {
+async fn generate(grader: &Grader, challenge: &Challenge, generator: &Generator, seed: u64) -> anyhow::Result<()> {
     let runtime = grader.runtimes.get(&challenge.runtime).context("runtime recipe")?;
     let limits = Limits::new(&RawLimits { time_seconds: 600, memory_mb: 2048, cpus: 1.0, pids: 64, tmpfs_mb: 512 })
         .map_err(anyhow::Error::msg)?;
     let spec = RunSpec {
         image: runtime.image.clone(),
         limits,
-        files: vec![
+        files: [
             InputFile { name: "harness.py".into(), bytes: DRIVER.as_bytes().to_vec() },
-            InputFile { name: "generate.py".into(), bytes: std::fs::read(script)? },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&serde_json::json!({ "seed": seed }))? },
-        ],
+        ]
+        .into_iter()
+        .chain(generator.inputs.iter().map(|(name, bytes)| InputFile { name: name.clone(), bytes: bytes.clone() }))
+        .collect(),
         seed: 0,
         labels: HashMap::from([(CLI_PID_LABEL.to_owned(), std::process::id().to_string())]),
     };
@@ -101,7 +103,7 @@ async fn generate(grader: &Grader, challenge: &Challenge, script: &Path, out: &P
     }
     let files: BTreeMap<String, String> =
         serde_json::from_slice(&run.result).with_context(|| format!("reading what the generator of {} wrote", challenge.slug))?;
-    write_atomically(out, &files)
+    write_atomically(&generator.out, &files)
 }
 
 /// Writes the files into a fresh folder and renames it into place, so a crash never leaves half the data.

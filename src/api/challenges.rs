@@ -258,8 +258,8 @@ pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, archive: b
     let check = state.grader.check_reference(&candidate, crate::cli::cli_labels()).await?;
     if !check.failures.is_empty() {
         if generated {
-            if let Some((_, out)) = &candidate.generator {
-                let _ = std::fs::remove_dir_all(out);
+            if let Some(generator) = &candidate.generator {
+                let _ = std::fs::remove_dir_all(&generator.out);
             }
         }
         return Err(ApiError::Unprocessable(format!("the bundle was not published: {}", check.failures.join("; "))));

@@ -42,6 +42,8 @@ const SUPERVISOR: &str = include_str!("supervisor.py");
 /// How much earlier than the service the supervisor enforces the wall clock, so that it can still
 /// report what the run used.
 const SUPERVISOR_HEADSTART: Duration = Duration::from_secs(5);
+/// The built-in generator that redraws a public table for each deployment (`data.redraw`).
+pub const REDRAW: &str = include_str!("redraw.py");
 /// Seeds every random source from the run's seed, then runs the harness.
 const SEEDED: &str = include_str!("seeded.py");
 
