@@ -2,7 +2,7 @@
 
 Squared loss, so each round fits a small regression tree to the current
 residuals (the negative gradient) and adds it to the ensemble scaled by the
-learning rate. Two classic regularisers keep the ensemble from memorising 310
+learning rate. Two classic regularisers keep the ensemble from memorising its
 noisy rows: shallow trees with a minimum leaf size, and row subsampling
 (stochastic gradient boosting, Friedman 2002) with a fixed random seed so that
 the result is reproducible.
