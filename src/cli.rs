@@ -80,16 +80,8 @@ pub async fn build_runtimes(paths: &Paths, names: &[String], force: bool) -> any
 pub async fn check_challenges(paths: &Paths, slugs: &[String]) -> anyhow::Result<()> {
     let grader = startup::grader(paths).await?;
     startup::prepare(&grader, paths).await?;
-    let selected: Vec<std::sync::Arc<Challenge>> = if slugs.is_empty() {
-        grader.catalogue.all()
-    } else {
-        slugs
-            .iter()
-            .map(|s| grader.catalogue.get(s).with_context(|| format!("no challenge named '{s}'")))
-            .collect::<anyhow::Result<_>>()?
-    };
     let mut failed = Vec::new();
-    for c in selected {
+    for c in selected(&grader, slugs)? {
         let check = grader.check_reference(&c, cli_labels()).await?;
         report_line(&c, "reference", check.reference_score, &format!(">= {}", check.expected_score));
         if let Some(ceiling) = check.baseline_max_score {
@@ -111,4 +103,25 @@ pub async fn check_challenges(paths: &Paths, slugs: &[String]) -> anyhow::Result
 fn report_line(c: &Challenge, what: &str, score: Option<f64>, bound: &str) {
     let shown = score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "no score".into());
     println!("{}\t{what}\tscore {shown}\t(needs {bound})", c.slug);
+}
+
+/// The named challenges of the catalogue, or all of them when none is named.
+pub fn selected(grader: &Grader, slugs: &[String]) -> anyhow::Result<Vec<std::sync::Arc<Challenge>>> {
+    if slugs.is_empty() {
+        return Ok(grader.catalogue.all());
+    }
+    slugs
+        .iter()
+        .map(|s| grader.catalogue.get(s).with_context(|| format!("no challenge named '{s}'")))
+        .collect()
+}
+
+/// Prints the calibration table (and writes every result as JSON when asked).
+pub async fn calibrate(paths: &Paths, slugs: &[String], panel: &Path, seeds: u64, json: Option<&Path>) -> anyhow::Result<()> {
+    let results = crate::calibrate::run(paths, slugs, panel, seeds).await?;
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_vec_pretty(&results)?).with_context(|| format!("writing {}", path.display()))?;
+    }
+    print!("{}", crate::calibrate::summary(&results));
+    Ok(())
 }

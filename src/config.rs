@@ -75,6 +75,20 @@ pub enum RuntimesAction {
 pub enum ChallengesAction {
     /// Validate manifests and run each reference (and baseline) solution in the sandbox.
     Check { slugs: Vec<String> },
+    /// Grade a panel of honest and dishonest solutions on many deployments and count each check's
+    /// flags, to set thresholds from.
+    Calibrate {
+        slugs: Vec<String>,
+        /// Folder with one sub-folder of panel solutions per challenge.
+        #[arg(long, default_value = "tests/fixtures/panel")]
+        panel: PathBuf,
+        /// Deployments to generate, with secret seeds 1..=N.
+        #[arg(long, default_value_t = 5)]
+        seeds: u64,
+        /// Also write every result as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,6 +5,7 @@ pub mod api;
 pub mod bundle;
 pub mod catalogue;
 pub mod bench;
+pub mod calibrate;
 pub mod challenge;
 pub mod cli;
 pub mod config;

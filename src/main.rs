@@ -21,6 +21,9 @@ async fn main() -> anyhow::Result<()> {
             cli::build_runtimes(&args.paths, &names, force).await
         }
         Command::Challenges { action: ChallengesAction::Check { slugs } } => cli::check_challenges(&args.paths, &slugs).await,
+        Command::Challenges { action: ChallengesAction::Calibrate { slugs, panel, seeds, json } } => {
+            cli::calibrate(&args.paths, &slugs, &panel, seeds, json.as_deref()).await
+        }
         Command::Bench(config) => bench::run(&args.paths, &config).await,
         Command::Users { action } => mlgrade::accounts::cli::run(&args.paths.data_dir, action).await,
     }
