@@ -116,7 +116,7 @@ pub fn group_letter(i: usize) -> String {
 pub fn remark(place: &Place, rank_above: Option<usize>) -> Option<String> {
     match place.above {
         Above::Top | Above::Apart => None,
-        Above::Unknown => Some("no interval: cannot tell whether it differs from the one above".to_owned()),
+        Above::Unknown => Some("noise unknown (no interval), so not grouped".to_owned()),
         Above::Tied | Above::WithinNoise if place.with_group_head => {
             let how = if place.above == Above::Tied && place.rank == place.group_rank { "tied with" } else { "within the noise of" };
             Some(format!("{how} #{}", place.group_rank))
