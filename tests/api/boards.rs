@@ -79,6 +79,20 @@ async fn boards_show_candidates_by_default_and_staff_test_runs_on_request() {
     let count = |csv: String| csv::Reader::from_reader(csv.as_bytes()).records().count();
     assert_eq!(count(page(&app, &ivy, "/dashboard/export.csv").await), 1);
     assert_eq!(count(page(&app, &ivy, "/dashboard/export.csv?staff=on").await), 3);
+
+    // Intervals wide enough to cover every score put all three in one group.
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
+    for id in [&candidate, &admin_run, &token_run] {
+        let stored: String = sqlx::query("SELECT report FROM results WHERE submission_id = ?").bind(id).fetch_one(&db).await.unwrap().get(0);
+        let mut report: Value = serde_json::from_str(&stored).unwrap();
+        let score = report["score"].as_f64().unwrap();
+        report["score_interval"] = json!([score - 100.0, score + 100.0]);
+        sqlx::query("UPDATE results SET report = ? WHERE submission_id = ?").bind(report.to_string()).bind(id).execute(&db).await.unwrap();
+    }
+    let grouped = page(&app, &ivy, &format!("/leaderboard/{TINY}?staff=on")).await;
+    assert_eq!(first_cells(&grouped, "leaderboard"), ["1", "1", "3"], "a group does not change the ranks");
+    assert_eq!(grouped.matches(r#"data-group="A""#).count(), 3, "one group");
+    assert!(grouped.contains("within the noise of #1"));
     app.stop().await;
 }
 
