@@ -257,8 +257,6 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
             @if let Some(m) = &r.message { p { (m) } }
         }
         dl.facts {
-            dt { "Candidate" } dd { (row.owner_name) @if let Some(e) = &row.owner_email { " <" (e) ">" } }
-            dt { "Challenge" } dd { a href=(format!("/leaderboard/{}", row.challenge)) { (challenge.map(|c| c.title.as_str()).unwrap_or(&row.challenge)) } }
             dt { "Submitted" } dd { (format_utc(row.created_at)) }
             dt { "File" } dd { (row.file_name) " (sha256 " code { (&row.file_sha256[..12]) } "…)" }
         }
