@@ -138,6 +138,12 @@ pub struct SubmissionRow {
 }
 
 impl SubmissionRow {
+    /// Whether a candidate made this submission through an invitation (not a member of staff or an
+    /// API token trying the challenge).
+    pub fn by_candidate(&self) -> bool {
+        matches!(self.owner, Some(Owner::Invitation(_)))
+    }
+
     /// Whether any generalisation check raised a flag.
     pub fn flagged(&self) -> bool {
         self.report.as_ref().is_some_and(|r| {
@@ -154,6 +160,9 @@ pub struct SubmissionFilter {
     pub verdict: Option<String>,
     /// A part of the candidate's name or e-mail address, any case.
     pub candidate: Option<String>,
+    /// Only candidates' work (submissions that belong to an invitation), leaving out staff's and API
+    /// tokens' test runs.
+    pub candidates_only: bool,
 }
 
 fn parse_status(s: &str) -> Status {
@@ -601,6 +610,7 @@ impl AccountStore {
                 AND (?2 IS NULL OR s.invitation_id = ?2)
                 AND (?3 IS NULL OR r.verdict = ?3)
                 AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 OR LOWER(COALESCE(i.email, '')) LIKE ?4)
+                AND (?6 = 0 OR s.invitation_id IS NOT NULL)
               ORDER BY s.created_at DESC, s.id DESC LIMIT ?5"
         ))
         .bind(&filter.challenge)
@@ -608,6 +618,7 @@ impl AccountStore {
         .bind(&filter.verdict)
         .bind(candidate)
         .bind(limit)
+        .bind(filter.candidates_only)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(submission_row).collect()

@@ -298,6 +298,7 @@ impl ListQuery {
             invitation: None,
             verdict: some(&self.verdict),
             candidate: some(&self.candidate),
+            candidates_only: false,
         }
     }
 }

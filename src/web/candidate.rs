@@ -8,7 +8,7 @@ use axum::Json;
 use maud::{html, Markup};
 use serde::Serialize;
 
-use super::layout::{badge, csrf_field, num, opt_num, trusted, Page};
+use super::layout::{badge, csrf_field, interval, metric_iv, num, score_iv, trusted, Page, SCORE_DECIMALS};
 use super::session::Viewer;
 use super::{staff, PageError, PageResult};
 use crate::accounts::store::{InvitationRow, SubmissionFilter, SubmissionRow};
@@ -81,12 +81,13 @@ fn candidate_submissions(state: &AppState, rows: &[SubmissionRow]) -> Markup {
                 tbody {
                     @for r in rows {
                         @let view = candidate_view(r, state.grader.catalogue.get(&r.challenge));
+                        @let iv = r.report.as_ref().and_then(staff::public_interval);
                         tr {
                             td { a href=(format!("/submissions/{}", r.id)) { (format_utc(r.created_at)) } }
                             td { (r.challenge) }
                             td { (badge(status_word(r.status))) }
                             td { @if let Some(v) = view.verdict { (badge(v.as_str())) } }
-                            td.n { (opt_num(view.public_score)) }
+                            td.n { (score_iv(view.public_score, iv)) }
                         }
                     }
                 }
@@ -140,7 +141,7 @@ fn facts(c: &Challenge) -> Markup {
             dt { "Metric" } dd { (g.metric.name()) " (" (better) "); " (num(g.zero)) " scores 0, " (num(g.full)) " scores 100" }
             dt { "Your code" } dd { code { (c.entry) } " defining " code { "class Model" } " with " code { "fit(self, X, y)" } " and " code { "predict(self, X)" } }
             dt { "Runtime" } dd { (c.runtime) }
-            dt { "Time limit" } dd { (c.limits.time_seconds) " s" }
+            dt { "Time limit" } dd { (c.limits.time_seconds) " s of CPU time" }
             dt { "Memory limit" } dd { (c.limits.memory_mb) " MB" }
             dt { "CPUs" } dd { (num(c.limits.cpus)) }
         }
@@ -266,8 +267,13 @@ pub fn status_line(row: &SubmissionRow) -> Markup {
     }
 }
 
+/// What the candidate sees of its own submission: only the public part of the result, never the
+/// private score, its interval, the checks or the seeded runs.
 fn candidate_submission_body(row: &SubmissionRow, challenge: Option<&Challenge>) -> Markup {
     let view = candidate_view(row, challenge);
+    let report = row.report.as_ref();
+    let public_iv = report.and_then(staff::public_interval);
+    let resources = report.and_then(|r| r.resources);
     html! {
         dl.facts {
             dt { "Challenge" } dd { a href=(format!("/challenges/{}", row.challenge)) { (challenge.map(|c| c.title.as_str()).unwrap_or(&row.challenge)) } }
@@ -278,15 +284,21 @@ fn candidate_submission_body(row: &SubmissionRow, challenge: Option<&Challenge>)
             p #verdict { "Verdict: " (badge(verdict.as_str())) }
             @if let Some(m) = &view.message { p { (m) } }
             @if let Some(score) = view.public_score {
-                p { "Public score: " span.big #public-score { (num(score)) } " / 100" }
-                p.hint { "Computed on the public part of the hidden test rows. The final score uses the private part, which you do not see." }
+                p { "Public score: " span.big #public-score { (num(score)) } " / 100" (interval(public_iv, SCORE_DECIMALS)) }
+                p.hint { "Computed on the public part of the hidden test rows"
+                    @if public_iv.is_some() { "; in brackets, its 95% interval: with this few rows, scores inside it cannot be told apart" }
+                    ". The final score uses the private part, which you do not see." }
             }
             @if let Some(public) = &view.public {
                 @if !public.is_empty() {
                     h2 { "Metrics on the public rows" }
-                    table { tbody { @for (k, v) in public { tr { th { (k) } td.n { (num(*v)) } } } } }
+                    table #public-metrics {
+                        @if report.is_some_and(|r| !r.public_intervals.is_empty()) { thead { tr { th { "Metric" } th.n { "Value (95% interval)" } } } }
+                        tbody { @for (k, v) in public { tr { th { (k) } td.n { (metric_iv(Some(*v), report.and_then(|r| r.public_intervals.get(k).copied()))) } } } }
+                    }
                 }
             }
+            @if let Some(res) = &resources { p #resources { "Resources: " (staff::resources_line(res, challenge, false)) } }
             @if let Some(ms) = view.duration_ms { p { "Run time: " (num(ms as f64 / 1000.0)) " s" } }
             h2 { "Your program's output" }
             @match view.log.as_deref() {

@@ -9,10 +9,17 @@ use crate::api::AppState;
 const HEADER: &[&str] = &[
     "submission", "submitted_at", "candidate", "email", "challenge", "status", "verdict", "score", "public_score",
     "metric", "private_metric", "public_metric", "train_metric", "gap", "flagged", "flags", "duration_ms",
+    "score_low", "score_high", "public_score_low", "public_score_high", "by_candidate", "cpu_seconds", "peak_memory_mb",
 ];
 
+/// Every submission the query matches, staff's test runs included (what the API's export returns).
 pub async fn results_csv(state: &AppState, query: &ListQuery) -> ApiResult<String> {
-    let rows = super::staff::filtered(state, query, None).await?;
+    results_csv_of(state, query, true).await
+}
+
+/// The submissions the query matches; staff's and API tokens' test runs only when `include_staff`.
+pub async fn results_csv_of(state: &AppState, query: &ListQuery, include_staff: bool) -> ApiResult<String> {
+    let rows = super::staff::filtered(state, query, None, include_staff).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(anyhow::Error::from)?;
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -40,6 +47,13 @@ pub async fn results_csv(state: &AppState, query: &ListQuery) -> ApiResult<Strin
             if report.is_some() { r.flagged().to_string() } else { String::new() },
             flags.join(" "),
             r.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
+            opt(report.and_then(|x| x.score_interval).map(|i| i[0])),
+            opt(report.and_then(|x| x.score_interval).map(|i| i[1])),
+            opt(report.and_then(super::staff::public_interval).map(|i| i[0])),
+            opt(report.and_then(super::staff::public_interval).map(|i| i[1])),
+            r.by_candidate().to_string(),
+            opt(report.and_then(|x| x.resources).map(|x| x.cpu_seconds)),
+            opt(report.and_then(|x| x.resources).map(|x| x.peak_memory_mb)),
         ];
         w.write_record(&record).map_err(anyhow::Error::from)?;
     }

@@ -119,6 +119,35 @@ pub fn opt_num(v: Option<f64>) -> String {
     v.map(num).unwrap_or_else(|| "—".into())
 }
 
+/// Decimals of an interval on the 0–100 score scale.
+pub const SCORE_DECIMALS: usize = 1;
+/// Decimals of an interval of a metric.
+pub const METRIC_DECIMALS: usize = 3;
+
+/// A 95% interval as "(80.1–93.2)", to stand beside its value; nothing when there is none.
+pub fn interval(iv: Option<[f64; 2]>, decimals: usize) -> Markup {
+    html! {
+        @if let Some([lo, hi]) = iv {
+            " " span.iv title="95% interval" { "(" (format!("{lo:.decimals$}")) "–" (format!("{hi:.decimals$}")) ")" }
+        }
+    }
+}
+
+/// A score (0–100) and its 95% interval: "87.6 (80.1–93.2)", or "—" without a score.
+pub fn score_iv(score: Option<f64>, iv: Option<[f64; 2]>) -> Markup {
+    html! { (opt_num(score)) @if score.is_some() { (interval(iv, SCORE_DECIMALS)) } }
+}
+
+/// A metric value and its 95% interval.
+pub fn metric_iv(value: Option<f64>, iv: Option<[f64; 2]>) -> Markup {
+    html! { (opt_num(value)) @if value.is_some() { (interval(iv, METRIC_DECIMALS)) } }
+}
+
+/// Seconds for people: one decimal below a minute, whole seconds above.
+pub fn seconds(s: f64) -> String {
+    if s < 60.0 { format!("{s:.1} s") } else { format!("{s:.0} s") }
+}
+
 /// A small coloured word for a verdict or state.
 pub fn badge(text: &str) -> Markup {
     let class = match text {
@@ -133,3 +162,18 @@ pub fn badge(text: &str) -> Markup {
 pub fn trusted(html: String) -> PreEscaped<String> {
     PreEscaped(html)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_score_stands_beside_its_interval() {
+        assert_eq!(score_iv(Some(87.6), Some([80.12, 93.19])).into_string(), r#"87.6 <span class="iv" title="95% interval">(80.1–93.2)</span>"#);
+        assert_eq!(score_iv(Some(87.6), None).into_string(), "87.6");
+        assert_eq!(score_iv(None, Some([1.0, 2.0])).into_string(), "—");
+        assert_eq!(metric_iv(Some(0.9176), Some([0.871, 0.9551])).into_string(), r#"0.9176 <span class="iv" title="95% interval">(0.871–0.955)</span>"#);
+        assert_eq!(seconds(12.345), "12.3 s");
+    }
+}
+

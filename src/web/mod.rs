@@ -11,6 +11,7 @@ mod candidate;
 pub mod charts;
 pub mod export;
 mod layout;
+mod ranking;
 pub mod markdown;
 mod session;
 mod staff;

@@ -2,6 +2,7 @@
 
 mod access;
 mod api_errors;
+mod boards;
 mod bundles;
 mod checks;
 mod browser;
