@@ -9,7 +9,7 @@ import random
 import runpy
 import sys
 
-seed = int(os.environ.get("MLGRADE_SEED", "0"))
+seed = int(os.environ.get("PYTHONHASHSEED", "0"))
 random.seed(seed)
 try:
     import numpy
@@ -28,6 +28,5 @@ if numpy is not None:
 
     default_rng.__doc__ = seeded_default_rng.__doc__
     numpy.random.default_rng = default_rng
-del os.environ["MLGRADE_SEED"]
 sys.argv = ["harness.py"] + sys.argv[1:]
 runpy.run_path("harness.py", run_name="__main__")

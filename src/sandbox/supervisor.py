@@ -80,7 +80,7 @@ def start_child(settings, result_w):
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
                 signal.signal(sig, signal.SIG_DFL)
             seed = str(settings["seed"])
-            env = dict(os.environ, PYTHONHASHSEED=seed, MLGRADE_SEED=seed)
+            env = dict(os.environ, PYTHONHASHSEED=seed)
             os.execve(sys.executable, [sys.executable, "-s", "-B", "-u", "seeded.py"], env)
         finally:
             os._exit(127)
