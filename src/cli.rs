@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use crate::api::submissions::{ResultView, SubmissionView};
 use crate::challenge::Challenge;
 use crate::config::Paths;
+use crate::integrity::similar;
 use crate::domain::SubmissionId;
 use crate::pipeline::{Grader, Outcome};
 use crate::runtime::{self, Runtimes};
@@ -34,8 +35,19 @@ pub async fn grade_file(grader: &Grader, challenge: &Challenge, file: &Path) -> 
     })
 }
 
+/// Grades without a database: similarity is measured against the challenge's reference only.
 async fn grade_source(grader: &Grader, challenge: &Challenge, source: &[u8]) -> anyhow::Result<Outcome> {
-    grader.grade(challenge, source, cli_labels()).await
+    let mut outcome = grader.grade(challenge, source, cli_labels()).await?;
+    if outcome.graded.report.verdict == crate::grading::Verdict::Accepted {
+        let reference = similar::reference_prints(challenge).map(|prints| similar::Candidate {
+            what: "the challenge's reference solution".into(),
+            link: None,
+            prints,
+        });
+        let best = similar::closest(&similar::prints_of(challenge, source), reference);
+        outcome.graded.report.checks.push(crate::integrity::checks::similarity(best));
+    }
+    Ok(outcome)
 }
 
 /// Labels of runs this process starts outside the queue: the sweeper leaves them alone while the

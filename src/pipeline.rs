@@ -11,6 +11,7 @@ use anyhow::Context;
 use crate::catalogue::Catalogue;
 use crate::challenge::{Challenge, Scoring, Task};
 use crate::grading::{self, scored, Graded, SeededRun, Verdict};
+use crate::integrity::{self, checks::OnHiddenRows, probes};
 use crate::runtime::Runtimes;
 use crate::sandbox::{InputFile, RunSpec, Sandbox};
 
@@ -40,17 +41,66 @@ pub struct Grader {
     pub sandbox: Sandbox,
     pub runtimes: Arc<Runtimes>,
     pub catalogue: Arc<Catalogue>,
+    /// What each challenge version's reference reaches on all hidden test rows, for the leak check:
+    /// graded once per process on first need.
+    pub references: Arc<tokio::sync::Mutex<HashMap<(String, i64), Option<OnHiddenRows>>>>,
 }
 
 impl Grader {
-    /// Runs `source` against `challenge` in the sandbox, once per seed of the challenge version, and
-    /// grades it. An error here is the service's own fault (engine unreachable, hidden data
+    pub fn new(sandbox: Sandbox, runtimes: Runtimes, catalogue: Catalogue) -> Grader {
+        Grader { sandbox, runtimes: Arc::new(runtimes), catalogue: Arc::new(catalogue), references: Default::default() }
+    }
+
+    /// Runs `source` against `challenge` in the sandbox, once per seed of the challenge version, grades
+    /// it, and adds the integrity checks that need no other submission (`embedded_data`, `leak`,
+    /// `probe_consistency`). An error here is the service's own fault (engine unreachable, hidden data
     /// unreadable), never the candidate's.
     pub async fn grade(
         &self,
         challenge: &Challenge,
         source: &[u8],
         labels: HashMap<String, String>,
+    ) -> anyhow::Result<Outcome> {
+        let reference = match challenge.scoring {
+            Some(_) => None,
+            None => self.reference_on_hidden_rows(challenge, labels.clone()).await?,
+        };
+        let mut outcome = self.grade_runs(challenge, source, labels, reference).await?;
+        let report = &mut outcome.graded.report;
+        if report.verdict == Verdict::Accepted {
+            report.checks.push(integrity::checks::embedded_data(&String::from_utf8_lossy(source)));
+        }
+        Ok(outcome)
+    }
+
+    /// The reference's primary metric on every hidden test row, graded once per challenge version.
+    async fn reference_on_hidden_rows(
+        &self,
+        challenge: &Challenge,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<Option<OnHiddenRows>> {
+        let key = (challenge.slug.to_string(), challenge.version);
+        let mut known = self.references.lock().await;
+        if let Some(found) = known.get(&key) {
+            return Ok(*found);
+        }
+        let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
+        let outcome = self.grade_runs(challenge, &source, labels, None).await?;
+        let found = outcome
+            .graded
+            .report
+            .overfitting
+            .map(|o| OnHiddenRows { value: o.test_metric, interval: o.test_interval });
+        known.insert(key, found);
+        Ok(found)
+    }
+
+    async fn grade_runs(
+        &self,
+        challenge: &Challenge,
+        source: &[u8],
+        labels: HashMap<String, String>,
+        reference: Option<OnHiddenRows>,
     ) -> anyhow::Result<Outcome> {
         let data = match challenge.scoring {
             Some(_) => None,
@@ -64,7 +114,7 @@ impl Grader {
         for seed in challenge.run_seeds() {
             let run = match (&challenge.scoring, &data) {
                 (Some(scoring), _) => self.run_scored(challenge, scoring, source, seed, labels.clone()).await?,
-                (None, Some(data)) => self.run_predict(challenge, data, source, seed, labels.clone()).await?,
+                (None, Some(data)) => self.run_predict(challenge, data, source, seed, reference, labels.clone()).await?,
                 (None, None) => unreachable!("predict challenges have data"),
             };
             let failed = run.graded.report.verdict != Verdict::Accepted;
@@ -89,8 +139,10 @@ impl Grader {
         data: &crate::challenge::Dataset,
         source: &[u8],
         seed: u32,
+        reference: Option<OnHiddenRows>,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<SeededRun> {
+        let (test_features, layout) = probes::with_probes(&data.test_features, &data.train, u64::from(seed));
         let job = serde_json::json!({
             "params": challenge.params,
             "task": challenge.task,
@@ -102,13 +154,13 @@ impl Grader {
             InputFile { name: "harness.py".into(), bytes: HARNESS.as_bytes().to_vec() },
             InputFile { name: "solution.py".into(), bytes: source.to_vec() },
             InputFile { name: "train.csv".into(), bytes: data.train.to_csv() },
-            // Features only: the hidden test labels never enter the container.
-            InputFile { name: "test.csv".into(), bytes: data.test_features.to_csv() },
+            // Features only: the hidden test labels never enter the container. Probe rows hide among them.
+            InputFile { name: "test.csv".into(), bytes: test_features.to_csv() },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&job)? },
         ];
         let spec = RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels };
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
-        let graded = grading::grade(challenge, data, &outcome);
+        let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
         Ok(SeededRun::new(seed, graded, outcome))
     }
 

@@ -27,6 +27,14 @@ pub struct Claim {
     pub worker: String,
 }
 
+/// Another submitter's earlier submission to the same challenge, by its fingerprints.
+pub struct EarlierPrints {
+    pub id: SubmissionId,
+    /// The candidate's or staff user's name.
+    pub who: String,
+    pub prints: Vec<u8>,
+}
+
 /// What a worker writes when a job completes.
 pub struct NewResult<'a> {
     pub report: &'a Report,
@@ -442,6 +450,47 @@ impl Store {
         place(version).context("moving the version's folder into place")?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    /// Keeps a submission's code fingerprints; grading it again replaces them.
+    pub async fn save_fingerprints(&self, id: SubmissionId, challenge: &str, prints: &[u8]) -> anyhow::Result<()> {
+        sqlx::query("INSERT OR REPLACE INTO fingerprints (submission_id, challenge, prints, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id.to_string())
+            .bind(challenge)
+            .bind(prints)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .context("storing fingerprints")?;
+        Ok(())
+    }
+
+    /// The fingerprints of every submission to the same challenge made before `id` by someone else:
+    /// another invitation, or another staff user. Linear in the challenge's submissions; each entry is
+    /// a few kilobytes, and comparing two is a merge of sorted lists.
+    pub async fn earlier_fingerprints(&self, id: SubmissionId) -> anyhow::Result<Vec<EarlierPrints>> {
+        let rows = sqlx::query(
+            "SELECT f.submission_id, f.prints, COALESCE(i.name, u.name, 'an unknown submitter') AS who
+               FROM submissions me
+               JOIN fingerprints f ON f.challenge = me.challenge AND f.submission_id <> me.id
+               JOIN submissions s ON s.id = f.submission_id
+               LEFT JOIN invitations i ON i.id = s.invitation_id
+               LEFT JOIN users u ON u.id = s.user_id
+              WHERE me.id = ?
+                AND s.created_at <= me.created_at
+                AND NOT (s.invitation_id IS NOT NULL AND s.invitation_id = me.invitation_id)
+                AND NOT (s.user_id IS NOT NULL AND s.user_id = me.user_id)",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .context("reading earlier fingerprints")?;
+        rows.into_iter()
+            .map(|r| {
+                let other: String = r.get("submission_id");
+                Ok(EarlierPrints { id: other.parse().context("stored submission id")?, who: r.get("who"), prints: r.get("prints") })
+            })
+            .collect()
     }
 
     pub async fn setting(&self, key: &str) -> anyhow::Result<Option<String>> {

@@ -9,6 +9,7 @@ use tracing::Instrument;
 use tokio_util::sync::CancellationToken;
 
 use crate::grading::{Report, Verdict};
+use crate::integrity::{self, fingerprint::Fingerprints, similar};
 use crate::pipeline::{Grader, Outcome};
 use crate::sandbox::Sandbox;
 use crate::store::{Claim, NewResult, Store};
@@ -123,7 +124,38 @@ async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
         (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
         (PROCESS_LABEL.to_owned(), ctx.process.clone()),
     ]);
-    ctx.grader.grade(&challenge, &source, labels).await
+    let mut outcome = ctx.grader.grade(&challenge, &source, labels).await?;
+    let mine = similar::prints_of(&challenge, &source);
+    ctx.store.save_fingerprints(claim.id, &claim.challenge, &mine.to_bytes()).await?;
+    if outcome.graded.report.verdict == Verdict::Accepted {
+        let best = closest_earlier(ctx, &challenge, claim, &mine).await?;
+        outcome.graded.report.checks.push(integrity::checks::similarity(best));
+    }
+    Ok(outcome)
+}
+
+/// The closest of the challenge's reference and every earlier submission by someone else.
+async fn closest_earlier(
+    ctx: &WorkerContext,
+    challenge: &crate::challenge::Challenge,
+    claim: &Claim,
+    mine: &Fingerprints,
+) -> anyhow::Result<Option<integrity::checks::Match>> {
+    let reference = similar::reference_prints(challenge).map(|prints| similar::Candidate {
+        what: "the challenge's reference solution".into(),
+        link: Some(format!("/submissions/{}/similar/reference", claim.id)),
+        prints,
+    });
+    let earlier = ctx.store.earlier_fingerprints(claim.id).await?.into_iter().filter_map(|e| {
+        let prints = Fingerprints::from_bytes(&e.prints).ok()?;
+        let short = e.id.to_string().chars().take(8).collect::<String>();
+        Some(similar::Candidate {
+            what: format!("submission {short} by {}", e.who),
+            link: Some(format!("/submissions/{}/similar/{}", claim.id, e.id)),
+            prints,
+        })
+    });
+    Ok(similar::closest(mine, reference.into_iter().chain(earlier)))
 }
 
 async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) {

@@ -62,6 +62,7 @@ pub fn checks(challenge: &Challenge, e: &Evidence) -> (Option<Overfitting>, Vec<
             threshold: o.threshold,
             flagged: o.flagged,
             explanation: o.explanation.clone(),
+            link: None,
         });
     }
     out.extend(underfit);
@@ -96,7 +97,7 @@ fn underfitting(challenge: &Challenge, train: f64) -> Check {
     } else {
         format!("{name} on the training rows is {}, past {floor_words}: the model learned from its training data.", number(train))
     };
-    Check { name: "underfitting".into(), value: Some(train), threshold: floor, flagged, explanation }
+    Check { name: "underfitting".into(), value: Some(train), threshold: floor, flagged, explanation, link: None }
 }
 
 fn train_test_gap(challenge: &Challenge, train: f64, e: &Evidence, underfit: bool) -> Overfitting {
@@ -143,6 +144,7 @@ fn train_test_gap(challenge: &Challenge, train: f64, e: &Evidence, underfit: boo
         threshold,
         flagged,
         explanation,
+        test_interval: e.all.interval,
     }
 }
 
@@ -171,7 +173,7 @@ fn public_private_gap(challenge: &Challenge, public: Measured, private: Measured
             number(noise)
         )
     };
-    Check { name: "public_private_gap".into(), value: Some(gap), threshold: g.max_public_gap, flagged, explanation }
+    Check { name: "public_private_gap".into(), value: Some(gap), threshold: g.max_public_gap, flagged, explanation, link: None }
 }
 
 fn optimism(challenge: &Challenge, limit: f64, e: &Evidence) -> Check {
@@ -184,6 +186,7 @@ fn optimism(challenge: &Challenge, limit: f64, e: &Evidence) -> Check {
             threshold: limit,
             flagged: true,
             explanation: "The Model reported no cv_score_, so its own estimate of how well it does cannot be checked.".into(),
+            link: None,
         };
     };
     let optimism = better_by(m, reported, e.all.value);
@@ -206,7 +209,7 @@ fn optimism(challenge: &Challenge, limit: f64, e: &Evidence) -> Check {
             number(limit)
         )
     };
-    Check { name: "optimism".into(), value: Some(optimism), threshold: limit, flagged, explanation }
+    Check { name: "optimism".into(), value: Some(optimism), threshold: limit, flagged, explanation, link: None }
 }
 
 #[cfg(test)]

@@ -18,13 +18,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::challenge::{Challenge, Dataset, Task};
+use crate::integrity::{self, checks::OnHiddenRows, probes::ProbeLayout};
 use crate::sandbox::RunOutcome;
 pub use checks::better_by;
 use checks::{Evidence, Measured};
 use metrics::Metric;
 use predictions::{parse_proba, Predictions, Truth};
 pub use runs::{combine_runs, SeededRun};
-pub use split::public_private_split;
+pub use split::{public_private_split, splitmix64};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,6 +62,9 @@ pub struct Overfitting {
     pub threshold: f64,
     pub flagged: bool,
     pub explanation: String,
+    /// 95% interval of `test_metric`, when the rows could be resampled.
+    #[serde(default)]
+    pub test_interval: Option<[f64; 2]>,
 }
 
 /// One check of how the model generalises, with its numbers, its threshold and a sentence for the
@@ -73,6 +77,9 @@ pub struct Check {
     pub threshold: f64,
     pub flagged: bool,
     pub explanation: String,
+    /// Where the evidence can be seen (the side-by-side view of a similar submission, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// The graded result of one run, stored as it is and returned by the API.
@@ -195,9 +202,17 @@ pub struct Graded {
     pub predictions_csv: Option<String>,
 }
 
+/// What grading a run needs besides the run itself.
+pub struct Context<'a> {
+    /// Where the probe rows sit among the test rows the run predicted.
+    pub layout: &'a ProbeLayout,
+    /// The challenge reference on every hidden test row, for the leak check.
+    pub reference: Option<OnHiddenRows>,
+}
+
 /// Grades a finished run against the hidden data.
-pub fn grade(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Graded {
-    let mut graded = match grade_run(challenge, data, outcome) {
+pub fn grade(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome, context: &Context) -> Graded {
+    let mut graded = match grade_run(challenge, data, outcome, context) {
         Ok(graded) => graded,
         Err(report) => Graded { report, predictions_csv: None },
     };
@@ -227,11 +242,14 @@ pub fn harness_output<T: serde::de::DeserializeOwned>(challenge: &Challenge, out
     serde_json::from_slice(&outcome.result).map_err(|e| wrong(format!("the harness output could not be read: {e}")))
 }
 
-fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Result<Graded, Report> {
+fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome, context: &Context) -> Result<Graded, Report> {
     let out: HarnessOutput = harness_output(challenge, outcome)?;
     let wrong = |m: String| Report::failed(Verdict::WrongOutput, m);
     let (n_test, n_train) = (data.test_labels.len(), data.train_labels.len());
-    let mut test = Predictions::parse(challenge, data, &out.test, n_test, "test").map_err(wrong)?;
+    let layout = context.layout;
+    let (test_raw, probe_raw) = layout.split(&out.test).ok_or_else(|| wrong(predictions::count_problem("predict", &out.test, layout.len(), "test")))?;
+    let test_proba = out.test_proba.as_ref().map(|p| layout.split(p).map(|(rows, _)| rows).unwrap_or_else(|| p.clone()));
+    let mut test = Predictions::parse(challenge, data, &test_raw, n_test, "test").map_err(wrong)?;
     let mut train = Predictions::parse(challenge, data, &out.train, n_train, "training").map_err(wrong)?;
     let mut notes = Vec::new();
     let scored = challenge.grading.metric.needs_probabilities();
@@ -239,7 +257,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
         notes.push(format!("predict_proba raised {problem}; it is not scored on this challenge, so the verdict and the score come from predict alone."));
     }
     if challenge.task == Task::Classification {
-        let parsed = out.test_proba.as_ref().zip(out.train_proba.as_ref()).map(|(test_p, train_p)| {
+        let parsed = test_proba.as_ref().zip(out.train_proba.as_ref()).map(|(test_p, train_p)| {
             Ok::<_, String>((
                 parse_proba(test_p, n_test, &data.classes, "test")?,
                 parse_proba(train_p, n_train, &data.classes, "training")?,
@@ -286,7 +304,15 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome) -> Res
         private: private_primary,
         reported: out.cv_score.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite()),
     };
-    let (overfitting, checks) = checks::checks(challenge, &evidence);
+    let (overfitting, mut checks) = checks::checks(challenge, &evidence);
+    if let Some(reference) = context.reference {
+        let candidate = OnHiddenRows { value: all_primary.value, interval: all_primary.interval };
+        checks.push(integrity::checks::leak(challenge, candidate, reference));
+    }
+    if !probe_raw.is_empty() {
+        let agree = predictions::probe_agreement(challenge, data, &test, &probe_raw);
+        checks.push(integrity::checks::probe_consistency(agree, probe_raw.len()));
+    }
     let g = &challenge.grading;
     let scale = |i: [f64; 2]| {
         let (a, b) = (g.score(i[0]), g.score(i[1]));

@@ -125,6 +125,39 @@ fn pick<T: Copy>(v: &[T], idx: &[usize]) -> Vec<T> {
     }
 }
 
+/// Why `raw` is not one value for each of `expected` rows.
+pub fn count_problem(method: &str, raw: &Value, expected: usize, which: &str) -> String {
+    match rows_of(method, raw, expected, which) {
+        Err(problem) => problem,
+        Ok(_) => format!("{method} returned the wrong number of rows for {expected} {which} rows"),
+    }
+}
+
+/// How many probe rows (near-copies of test row `i`) got the prediction test row `i` got: the same
+/// label or cluster, or for regression a value within a tenth of the predictions' spread. An
+/// unreadable probe prediction counts as disagreeing.
+pub fn probe_agreement(challenge: &Challenge, data: &Dataset, test: &Predictions, probes: &[(usize, Value)]) -> usize {
+    let values = Value::Array(probes.iter().map(|(_, v)| v.clone()).collect());
+    let Ok(answers) = Predictions::parse(challenge, data, &values, probes.len(), "test") else { return 0 };
+    let tolerance = 0.1 * spread(&test.values);
+    probes
+        .iter()
+        .enumerate()
+        .filter(|&(j, &(i, _))| match challenge.task {
+            Task::Regression => (answers.values[j] - test.values[i]).abs() <= tolerance,
+            _ => answers.text[j] == test.text[i],
+        })
+        .count()
+}
+
+fn spread(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
+}
+
 /// The returned value as a list of `expected` rows.
 fn rows_of<'a>(method: &str, raw: &'a Value, expected: usize, which: &str) -> Result<&'a [Value], String> {
     match raw {

@@ -100,5 +100,5 @@ pub fn stability(challenge: &Challenge, runs: &[RunScore]) -> Check {
             number(g.max_spread)
         )
     };
-    Check { name: "stability".into(), value: Some(spread), threshold: g.max_spread, flagged, explanation }
+    Check { name: "stability".into(), value: Some(spread), threshold: g.max_spread, flagged, explanation, link: None }
 }

@@ -24,7 +24,7 @@ pub fn public_private_split(n: usize, public_fraction: f64, seed: u64) -> (Vec<u
     (public, private)
 }
 
-pub(super) fn splitmix64(state: &mut u64) -> u64 {
+pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

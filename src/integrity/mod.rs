@@ -16,5 +16,8 @@
 //! Neither is a verdict. Both produce numbers to threshold and line ranges
 //! and sentences an interviewer can check by reading the code.
 
+pub mod checks;
 pub mod embedded;
 pub mod fingerprint;
+pub mod probes;
+pub mod similar;

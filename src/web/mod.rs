@@ -15,6 +15,7 @@ mod ranking;
 pub mod markdown;
 mod session;
 mod staff;
+mod similarity;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -106,6 +107,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/submissions/{id}/status", get(candidate::status))
         .route("/submissions/{id}/predictions.csv", get(staff::predictions))
         .route("/submissions/{id}/notes", post(staff::add_note))
+        .route("/submissions/{id}/similar/{other}", get(similarity::side_by_side))
         .route("/dashboard", get(staff::dashboard))
         .route("/dashboard/export.csv", get(staff::export))
         .route("/leaderboard/{slug}", get(staff::leaderboard))

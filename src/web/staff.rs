@@ -295,7 +295,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
                         td.n { (opt_num(c.value)) }
                         td.n { (num(c.threshold)) }
                         td { @if c.flagged { span.badge.bad { "flagged" } } @else { span.badge.good { "ok" } } }
-                        td { (c.explanation) }
+                        td { (c.explanation) @if let Some(link) = &c.link { " " a href=(link) { "Side by side" } } }
                     } } }
                 }
             }
@@ -350,17 +350,26 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
 /// The flagged checks, each with its sentence, in one prominent warning beside the verdict; nothing
 /// when no check flagged. Reports from before the checks list carry only the overfitting check.
 pub fn flag_warning(r: &Report) -> Markup {
-    let mut flagged: Vec<(String, &str)> = r.checks.iter().filter(|c| c.flagged).map(|c| (c.name.replace('_', " "), c.explanation.as_str())).collect();
+    let mut flagged: Vec<(String, &str, Option<&str>)> = r
+        .checks
+        .iter()
+        .filter(|c| c.flagged)
+        .map(|c| (c.name.replace('_', " "), c.explanation.as_str(), c.link.as_deref()))
+        .collect();
     if let Some(o) = r.overfitting.as_ref().filter(|o| o.flagged) {
         if !r.checks.iter().any(|c| c.name == "train_test_gap") {
-            flagged.push(("train test gap".to_owned(), o.explanation.as_str()));
+            flagged.push(("train test gap".to_owned(), o.explanation.as_str(), None));
         }
     }
     html! {
         @if !flagged.is_empty() {
             div.warning #flags role="alert" {
                 strong { "⚠ Flagged: " (flagged.len()) (if flagged.len() == 1 { " check" } else { " checks" }) " raised a warning about this result." }
-                ul { @for (name, why) in &flagged { li { strong { (name) } ": " (why) } } }
+                ul {
+                    @for (name, why, link) in &flagged {
+                        li { strong { (name) } ": " (why) @if let Some(link) = link { " " a href=(link) { "See the two files side by side." } } }
+                    }
+                }
             }
         }
     }

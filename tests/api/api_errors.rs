@@ -44,8 +44,8 @@ async fn bad_submissions_are_refused_with_clear_json_errors() {
     assert_eq!(s, 400);
     assert!(msg.contains("file"), "{msg}");
 
-    // The test service caps uploads at 64 KiB.
-    let big = format!("# {}\n", "x".repeat(70 * 1024));
+    // The test service caps uploads at 256 KiB, the default: a pasted data table fits, this does not.
+    let big = format!("# {}\n", "x".repeat(300 * 1024));
     let (s, code, _) = error_of(app.post_submission(TINY, big).await).await;
     assert_eq!((s, code.as_str()), (413, "payload_too_large"));
     let huge = vec![b'#'; 2 * 1024 * 1024];

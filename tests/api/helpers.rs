@@ -41,7 +41,7 @@ pub fn serve_config() -> ServeConfig {
         database_url: None,
         workers: Some(2),
         admin_token: Some(TOKEN.parse().unwrap()),
-        max_upload_kb: 64,
+        max_upload_kb: 256,
         lease_seconds: 10,
         access: mlgrade::accounts::AccessConfig::default(),
     }

@@ -9,6 +9,7 @@ mod browser;
 mod graded;
 mod helpers;
 mod hostile;
+mod integrity;
 mod pages;
 mod protections;
 mod recovery;
