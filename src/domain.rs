@@ -136,11 +136,11 @@ impl Limits {
     }
 
     /// The safety net behind the CPU-time limit: a run that waits instead of computing (sleeping,
-    /// blocked on a pipe) uses no CPU, so the service also stops it on the wall clock, with room for a
-    /// busy host and for a CPU quota below one core.
+    /// blocked on a pipe) uses no CPU, so the service also stops it on the wall clock. Three times
+    /// what the CPU limit takes at full speed, so a busy host rarely starves an honest run into it.
     pub fn wall_clock(&self) -> Duration {
         let cpu_bound = self.time_seconds as f64 / self.cpus.min(1.0);
-        Duration::from_secs_f64(cpu_bound * 1.5 + 10.0)
+        Duration::from_secs_f64(cpu_bound * 3.0 + 20.0)
     }
 
     pub fn memory_bytes(&self) -> i64 {

@@ -160,6 +160,7 @@ impl Grader {
         ];
         let spec = RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels };
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
+        refuse_starved(&outcome)?;
         let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
         Ok(SeededRun::new(seed, graded, outcome))
     }
@@ -186,6 +187,7 @@ impl Grader {
             .run(RunSpec { image: image.clone(), limits: challenge.limits, files, seed, labels: labels.clone() })
             .await
             .context("running the candidate's sandbox")?;
+        refuse_starved(&run)?;
         // The candidate's document is passed on as it is: only the trusted program interprets it.
         let output: serde_json::Value = match grading::harness_output(challenge, &run) {
             Ok(output) => output,
@@ -264,6 +266,19 @@ impl Grader {
         }
         Ok(report.score)
     }
+}
+
+/// A run the host starved of CPU says nothing about the code: it is the service's fault, and the job
+/// is graded again (by the queue after its lease, up to its attempt limit).
+fn refuse_starved(outcome: &crate::sandbox::RunOutcome) -> anyhow::Result<()> {
+    if outcome.starved() {
+        let cpu = outcome.usage.map(|u| u.cpu_seconds).unwrap_or_default();
+        anyhow::bail!(
+            "the host was too busy: the run computed for {cpu:.1} s of CPU in {:.1} s on the clock before its deadline",
+            outcome.duration.as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Files under `folder/` in the sandbox, each by its own name.

@@ -95,6 +95,13 @@ pub struct Usage {
 }
 
 impl RunOutcome {
+    /// Stopped on the wall clock while computing most of the time: the host gave the run too little
+    /// CPU to finish, which is no verdict on the candidate's code.
+    pub fn starved(&self) -> bool {
+        let computing = |u: &Usage| u.cpu_seconds >= 0.25 * self.duration.as_secs_f64();
+        self.usage.is_some_and(|u| u.wall_exceeded && computing(&u))
+    }
+
     /// A run stopped for time: over its CPU-time limit, or past the wider wall-clock safety net.
     pub fn out_of_time(&self) -> bool {
         self.timed_out || self.usage.is_some_and(|u| u.cpu_exceeded || u.wall_exceeded)

@@ -147,7 +147,7 @@ def main():
             if pid == child:
                 status = st
         stopped = cpu_exceeded or wall_exceeded
-        if not stopped and (cgroup_cpu_seconds() or 0.0) - baseline_cpu > cpu_limit:
+        if not stopped and (cgroup_cpu_seconds() or 0.0) - baseline_cpu - own_cpu_seconds() > cpu_limit:
             cpu_exceeded = stopped = True
             kill_the_rest(child)
         if not stopped and time.monotonic() > deadline:

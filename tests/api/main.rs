@@ -14,3 +14,4 @@ mod pages;
 mod protections;
 mod recovery;
 mod scored;
+mod trust;
