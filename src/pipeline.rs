@@ -42,13 +42,21 @@ pub struct Grader {
     pub runtimes: Arc<Runtimes>,
     pub catalogue: Arc<Catalogue>,
     /// What each challenge version's reference reaches on all hidden test rows, for the leak check:
-    /// graded once per process on first need.
-    pub references: Arc<tokio::sync::Mutex<HashMap<(String, i64), Option<OnHiddenRows>>>>,
+    /// graded once on first need, kept in memory and in `reference_dir`.
+    pub references: Arc<tokio::sync::Mutex<HashMap<String, Option<OnHiddenRows>>>>,
+    /// Where those figures are kept across restarts, one small file per reference, data and image.
+    pub reference_dir: Option<std::path::PathBuf>,
 }
 
 impl Grader {
-    pub fn new(sandbox: Sandbox, runtimes: Runtimes, catalogue: Catalogue) -> Grader {
-        Grader { sandbox, runtimes: Arc::new(runtimes), catalogue: Arc::new(catalogue), references: Default::default() }
+    pub fn new(sandbox: Sandbox, runtimes: Runtimes, catalogue: Catalogue, reference_dir: Option<std::path::PathBuf>) -> Grader {
+        Grader {
+            sandbox,
+            runtimes: Arc::new(runtimes),
+            catalogue: Arc::new(catalogue),
+            references: Default::default(),
+            reference_dir,
+        }
     }
 
     /// Runs `source` against `challenge` in the sandbox, once per seed of the challenge version, grades
@@ -73,26 +81,54 @@ impl Grader {
         Ok(outcome)
     }
 
-    /// The reference's primary metric on every hidden test row, graded once per challenge version.
+    /// The reference's primary metric on every hidden test row, graded once for each reference, hidden
+    /// data, manifest and runtime image.
     async fn reference_on_hidden_rows(
         &self,
         challenge: &Challenge,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Option<OnHiddenRows>> {
-        let key = (challenge.slug.to_string(), challenge.version);
+        let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
+        let key = self.reference_key(challenge, &source)?;
         let mut known = self.references.lock().await;
         if let Some(found) = known.get(&key) {
             return Ok(*found);
         }
-        let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
+        let file = self.reference_dir.as_ref().map(|dir| dir.join(format!("{key}.json")));
+        if let Some(found) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice(&b).ok()) {
+            known.insert(key, found);
+            return Ok(found);
+        }
         let outcome = self.grade_runs(challenge, &source, labels, None).await?;
         let found = outcome
             .graded
             .report
             .overfitting
             .map(|o| OnHiddenRows { value: o.test_metric, interval: o.test_interval });
+        if let (Some(file), Some(dir)) = (&file, &self.reference_dir) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let staged = tempfile::NamedTempFile::new_in(dir)?;
+            std::fs::write(staged.path(), serde_json::to_vec(&found)?)?;
+            staged.persist(file).map_err(|e| e.error)?;
+        }
         known.insert(key, found);
         Ok(found)
+    }
+
+    /// Names what the reference's figure depends on: its code, the hidden data, the manifest (through
+    /// the run seed) and the runtime image.
+    fn reference_key(&self, challenge: &Challenge, source: &[u8]) -> anyhow::Result<String> {
+        use sha2::{Digest, Sha256};
+        let data = challenge.dataset().map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?;
+        let digest = Sha256::new()
+            .chain_update(source)
+            .chain_update(data.train.to_csv())
+            .chain_update(data.test_features.to_csv())
+            .chain_update(data.test_labels.join("\n"))
+            .chain_update(challenge.seed.to_le_bytes())
+            .chain_update(self.image_of(challenge)?)
+            .finalize();
+        Ok(format!("{}-{}", challenge.slug, &hex::encode(digest)[..16]))
     }
 
     async fn grade_runs(

@@ -39,7 +39,7 @@ pub async fn grader(paths: &Paths) -> anyhow::Result<Grader> {
     let catalogue = Catalogue::from_folder(&paths.challenges, loader)?;
     let sandbox = Sandbox::connect().await?;
     sandbox.ping().await.context("the Docker engine does not answer")?;
-    Ok(Grader::new(sandbox, runtimes, catalogue))
+    Ok(Grader::new(sandbox, runtimes, catalogue, Some(paths.data_dir.join("references"))))
 }
 
 /// Builds every runtime image some challenge needs and that is missing, then makes any generated

@@ -87,11 +87,12 @@ fn underfitting(challenge: &Challenge, train: f64) -> Check {
     let g = &challenge.grading;
     let name = g.metric.name();
     let floor = g.min_train.unwrap_or(g.zero);
-    let flagged = better_by(&g.metric, floor, train) > 0.0;
+    // Not beating the floor is underfitting: a constant answer sits exactly on it for some metrics.
+    let flagged = better_by(&g.metric, train, floor) <= 0.0;
     let floor_words = if g.min_train.is_some() { format!("the {} floor", number(floor)) } else { format!("{}, the level that scores 0", number(floor)) };
     let explanation = if flagged {
         format!(
-            "On the very rows it learned from, {name} is only {}, worse than {floor_words}: the model has not learned its training data (a bug, or a model too simple for the task).",
+            "On the very rows it learned from, {name} is only {}, no better than {floor_words}: the model has not learned its training data (a bug, or a model too simple for the task).",
             number(train)
         )
     } else {

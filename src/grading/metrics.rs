@@ -83,6 +83,15 @@ impl Metric {
     pub fn needs_probabilities(&self) -> bool {
         matches!(self, Metric::RocAuc | Metric::LogLoss)
     }
+
+    /// The value of answers that are all exactly right.
+    pub fn perfect(&self) -> f64 {
+        if self.higher_is_better() {
+            1.0
+        } else {
+            0.0
+        }
+    }
 }
 
 impl fmt::Display for Metric {

@@ -307,7 +307,7 @@ fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome, contex
     let (overfitting, mut checks) = checks::checks(challenge, &evidence);
     if let Some(reference) = context.reference {
         let candidate = OnHiddenRows { value: all_primary.value, interval: all_primary.interval };
-        checks.push(integrity::checks::leak(challenge, candidate, reference));
+        checks.extend(integrity::checks::leak(challenge, candidate, reference));
     }
     if !probe_raw.is_empty() {
         let agree = predictions::probe_agreement(challenge, data, &test, &probe_raw);

@@ -2,7 +2,7 @@
 //! sentence for the interviewer: `embedded_data`, `leak`, `probe_consistency` and `similarity`.
 
 use super::embedded;
-use crate::challenge::Challenge;
+use crate::challenge::{Challenge, Primary};
 use crate::grading::words::number;
 use crate::grading::{better_by, Check};
 
@@ -28,18 +28,24 @@ pub fn embedded_data(source: &str) -> Check {
 }
 
 /// A primary metric on every hidden test row with its 95% interval.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct OnHiddenRows {
     pub value: f64,
     pub interval: Option<[f64; 2]>,
 }
 
-/// A result beyond what the challenge's own reference reaches, by more than both intervals allow:
-/// the candidate's least favourable end still beats the reference's most favourable one.
-pub fn leak(challenge: &Challenge, candidate: OnHiddenRows, reference: OnHiddenRows) -> Check {
+/// Share of the reference's remaining error (its distance from perfect answers, at its best) that a
+/// result may still leave before `leak` flags it: a lookup of hidden answers is perfect or nearly so,
+/// while an honest model that beats a simple reference still errs on a good part of the same rows.
+pub const MAX_ERROR_SHARE: f64 = 0.1;
+
+/// Answers beyond what the challenge's own reference reaches, by more than both intervals allow (the
+/// candidate's least favourable end still beats the reference at its best), and near-perfect where the
+/// reference cannot come close: at most a tenth of the reference's error left.
+pub fn leak(challenge: &Challenge, candidate: OnHiddenRows, reference: OnHiddenRows) -> Option<Check> {
+    let Primary::Builtin(metric) = &challenge.grading.metric else { return None };
     let m = &challenge.grading.metric;
     let name = m.name();
-    // The reference at its best and the candidate at its worst.
     let reference_best = match reference.interval {
         Some([_, hi]) if m.higher_is_better() => hi,
         Some([lo, _]) => lo,
@@ -50,14 +56,16 @@ pub fn leak(challenge: &Challenge, candidate: OnHiddenRows, reference: OnHiddenR
         Some([_, hi]) => hi,
         None => candidate.value,
     };
-    let beyond = better_by(m, candidate_worst, reference_best);
-    let flagged = beyond > 0.0;
+    let perfect = metric.perfect();
+    let reference_error = (perfect - reference_best).abs();
+    let share = if reference_error > 0.0 { (perfect - candidate.value).abs() / reference_error } else { 1.0 };
+    let flagged = better_by(m, candidate_worst, reference_best) > 0.0 && share <= MAX_ERROR_SHARE;
     let explanation = if flagged {
         format!(
-            "{name} on the hidden test rows is {}, while the challenge's own careful reference reaches {}. Even at the least favourable end of its interval the submission beats the reference at its best by {}: results this far beyond a good solution usually mean the hidden answers were obtained, not learned.",
+            "{name} on the hidden test rows is {}, while the challenge's own careful reference reaches {}: the submission leaves {}% of the reference's error, and even the least favourable end of its interval beats the reference at its best. Answers this close to perfect usually mean the hidden answers were obtained, not learned.",
             shown(candidate),
             shown(reference),
-            number(beyond)
+            number((share * 100.0).round())
         )
     } else {
         format!(
@@ -66,7 +74,7 @@ pub fn leak(challenge: &Challenge, candidate: OnHiddenRows, reference: OnHiddenR
             shown(reference)
         )
     };
-    Check { name: "leak".into(), value: Some(beyond), threshold: 0.0, flagged, explanation, link: None }
+    Some(Check { name: "leak".into(), value: Some(share), threshold: MAX_ERROR_SHARE, flagged, explanation, link: None })
 }
 
 fn shown(o: OnHiddenRows) -> String {
@@ -151,6 +159,21 @@ pub fn similarity(best: Option<Match>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leak_needs_near_perfect_answers_beyond_the_reference() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/challenges/tiny-classify");
+        let runtimes = ["python-numpy".to_owned()].into_iter().collect();
+        let c = Challenge::load(&dir, &runtimes, std::path::Path::new("/nonexistent")).unwrap();
+        let reference = OnHiddenRows { value: 0.93, interval: Some([0.905, 0.955]) };
+        let lookup = OnHiddenRows { value: 1.0, interval: Some([1.0, 1.0]) };
+        assert!(leak(&c, lookup, reference).unwrap().flagged);
+        // A strong honest model well beyond a simple reference still errs on a quarter of its rows.
+        let forest = OnHiddenRows { value: 0.9875, interval: Some([0.975, 0.9975]) };
+        assert!(!leak(&c, forest, reference).unwrap().flagged);
+        let close = OnHiddenRows { value: 0.94, interval: Some([0.915, 0.96]) };
+        assert!(!leak(&c, close, reference).unwrap().flagged);
+    }
 
     #[test]
     fn the_wilson_bound_separates_a_lookup_from_a_model() {

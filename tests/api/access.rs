@@ -127,6 +127,7 @@ fn page_rows() -> Vec<Row> {
         row("GET", "/submissions/{id}/status", Submission, Empty, [303, 200, 404, 200, 200, 401]),
         row("GET", "/submissions/{id}/predictions.csv", Submission, Empty, [303, 403, 403, 200, 200, 401]),
         row("POST", "/submissions/{id}/notes", Submission, Form(&[("body", "solid work")]), [303, 403, 403, 303, 303, 401]),
+        row("GET", "/submissions/{id}/similar/reference", Submission, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/dashboard", Nothing, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/dashboard/export.csv", Nothing, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/leaderboard/{slug}", Slug(TINY), Empty, [303, 403, 403, 200, 200, 401]),

@@ -11,6 +11,7 @@ mod helpers;
 mod hostile;
 mod integrity;
 mod pages;
+mod panel;
 mod protections;
 mod recovery;
 mod scored;
