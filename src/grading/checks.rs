@@ -2,7 +2,7 @@
 //! sentence. A check flags only when its evidence clears the threshold beyond the noise of the rows it
 //! was measured on, so a flag on a few hundred hidden rows means what it says.
 
-use super::interval::standard_error;
+use super::interval::{favourable_end, standard_error};
 use super::words::number;
 use super::{Check, Overfitting};
 use crate::challenge::{Challenge, Primary};
@@ -107,12 +107,7 @@ fn train_test_gap(challenge: &Challenge, train: f64, e: &Evidence, underfit: boo
     let name = m.name();
     let threshold = g.max_gap;
     let gap = better_by(m, train, e.all.value);
-    // The test metric at the end of its interval most favourable to the model.
-    let best_test = match e.all.interval {
-        Some([_, hi]) if m.higher_is_better() => hi,
-        Some([lo, _]) => lo,
-        None => e.all.value,
-    };
+    let best_test = favourable_end(m.higher_is_better(), e.all.value, e.all.interval);
     let gap_beyond_noise = better_by(m, train, best_test);
     let flagged = !underfit && gap_beyond_noise > threshold;
     let (train_s, test_s, n) = (number(train), e.all.shown(), e.rows);

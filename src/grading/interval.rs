@@ -54,6 +54,30 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+/// The sample standard deviation, when there are two values or more.
+pub fn sample_sd(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    Some((values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt())
+}
+
+/// The end of a 95% interval most favourable to the model (the top for a higher-is-better metric),
+/// or the value itself without an interval.
+pub fn favourable_end(higher_is_better: bool, value: f64, interval: Option<[f64; 2]>) -> f64 {
+    match interval {
+        Some([_, hi]) if higher_is_better => hi,
+        Some([lo, _]) => lo,
+        None => value,
+    }
+}
+
+/// The end of a 95% interval least favourable to the model.
+pub fn unfavourable_end(higher_is_better: bool, value: f64, interval: Option<[f64; 2]>) -> f64 {
+    favourable_end(!higher_is_better, value, interval)
+}
+
 /// The standard error a 95% interval implies: half its width over 1.96.
 pub fn standard_error(interval: [f64; 2]) -> f64 {
     (interval[1] - interval[0]).abs() / (2.0 * 1.96)

@@ -139,7 +139,7 @@ pub fn count_problem(method: &str, raw: &Value, expected: usize, which: &str) ->
 pub fn probe_agreement(challenge: &Challenge, data: &Dataset, test: &Predictions, probes: &[(usize, Value)]) -> usize {
     let values = Value::Array(probes.iter().map(|(_, v)| v.clone()).collect());
     let Ok(answers) = Predictions::parse(challenge, data, &values, probes.len(), "test") else { return 0 };
-    let tolerance = 0.1 * spread(&test.values);
+    let tolerance = 0.1 * super::interval::sample_sd(&test.values).unwrap_or(0.0);
     probes
         .iter()
         .enumerate()
@@ -148,14 +148,6 @@ pub fn probe_agreement(challenge: &Challenge, data: &Dataset, test: &Predictions
             _ => answers.text[j] == test.text[i],
         })
         .count()
-}
-
-fn spread(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
 }
 
 /// The returned value as a list of `expected` rows.

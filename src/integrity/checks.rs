@@ -3,6 +3,7 @@
 
 use super::embedded;
 use crate::challenge::{Challenge, Primary};
+use crate::grading::interval::{favourable_end, unfavourable_end};
 use crate::grading::words::number;
 use crate::grading::{better_by, Check};
 
@@ -46,16 +47,9 @@ pub fn leak(challenge: &Challenge, candidate: OnHiddenRows, reference: OnHiddenR
     let Primary::Builtin(metric) = &challenge.grading.metric else { return None };
     let m = &challenge.grading.metric;
     let name = m.name();
-    let reference_best = match reference.interval {
-        Some([_, hi]) if m.higher_is_better() => hi,
-        Some([lo, _]) => lo,
-        None => reference.value,
-    };
-    let candidate_worst = match candidate.interval {
-        Some([lo, _]) if m.higher_is_better() => lo,
-        Some([_, hi]) => hi,
-        None => candidate.value,
-    };
+    let higher = m.higher_is_better();
+    let reference_best = favourable_end(higher, reference.value, reference.interval);
+    let candidate_worst = unfavourable_end(higher, candidate.value, candidate.interval);
     let perfect = metric.perfect();
     let reference_error = (perfect - reference_best).abs();
     let share = if reference_error > 0.0 { (perfect - candidate.value).abs() / reference_error } else { 1.0 };

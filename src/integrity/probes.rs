@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::challenge::Table;
+use crate::grading::interval::sample_sd;
 use crate::grading::splitmix64;
 
 /// How far a probe moves each continuous feature, in training standard deviations.
@@ -114,12 +115,7 @@ fn decimals<'a>(cells: impl Iterator<Item = &'a str>) -> Option<usize> {
 
 fn spread<'a>(cells: impl Iterator<Item = &'a str>) -> Option<f64> {
     let values: Vec<f64> = cells.filter_map(|c| c.trim().parse::<f64>().ok()).filter(|v| v.is_finite()).collect();
-    if values.len() < 2 {
-        return None;
-    }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt();
-    (sd > 0.0).then_some(sd)
+    sample_sd(&values).filter(|&sd| sd > 0.0)
 }
 
 /// A copy of `row` with each continuous cell moved by a small Gaussian step, written with the
