@@ -91,6 +91,41 @@ impl Grader {
         seed: u32,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<SeededRun> {
+        let spec = self.predict_spec(challenge, data, source, seed, labels)?;
+        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
+        let graded = grading::grade(challenge, data, &outcome);
+        Ok(SeededRun::new(seed, graded, outcome))
+    }
+
+    /// A practice run: one run, on the challenge's first seed, trained and scored on the public sample
+    /// only (see [`grading::practice`]); the hidden rows are never read. An `Err` is the service's
+    /// fault, a sample that cannot be practised on is a verdict.
+    pub async fn practice(&self, challenge: &Challenge, source: &[u8], labels: HashMap<String, String>) -> anyhow::Result<Outcome> {
+        let data = match grading::practice::dataset(challenge) {
+            Ok(data) => data,
+            Err(problem) => {
+                let report = grading::Report::failed(Verdict::InternalError, problem);
+                return Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: String::new(), duration: Duration::ZERO });
+            }
+        };
+        let seed = challenge.run_seeds().first().copied().unwrap_or(challenge.seed);
+        let spec = self.predict_spec(challenge, &data, source, seed, labels)?;
+        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
+        let mut graded = grading::practice::grade(challenge, &data, &outcome);
+        graded.report.seed = Some(u64::from(seed));
+        Ok(Outcome { graded, log: outcome.log, duration: outcome.duration })
+    }
+
+    /// The sandbox run of a prediction challenge: the harness, the candidate's file, the training rows
+    /// with labels and the test rows without.
+    fn predict_spec(
+        &self,
+        challenge: &Challenge,
+        data: &crate::challenge::Dataset,
+        source: &[u8],
+        seed: u32,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<RunSpec> {
         let job = serde_json::json!({
             "params": challenge.params,
             "task": challenge.task,
@@ -106,10 +141,7 @@ impl Grader {
             InputFile { name: "test.csv".into(), bytes: data.test_features.to_csv() },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&job)? },
         ];
-        let spec = RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels };
-        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
-        let graded = grading::grade(challenge, data, &outcome);
-        Ok(SeededRun::new(seed, graded, outcome))
+        Ok(RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels })
     }
 
     /// A scored challenge: the candidate's code runs beside the challenge's harness; the challenge's

@@ -64,7 +64,7 @@ pub async fn run(ctx: WorkerContext, name: String) {
 }
 
 async fn process(ctx: &WorkerContext, claim: Claim) {
-    tracing::info!(challenge = %claim.challenge, "grading");
+    tracing::info!(challenge = %claim.challenge, practice = claim.practice, "grading");
     if claim.attempt > MAX_ATTEMPTS {
         let report = Report::failed(
             Verdict::InternalError,
@@ -123,7 +123,11 @@ async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
         (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
         (PROCESS_LABEL.to_owned(), ctx.process.clone()),
     ]);
-    ctx.grader.grade(&challenge, &source, labels).await
+    if claim.practice {
+        ctx.grader.practice(&challenge, &source, labels).await
+    } else {
+        ctx.grader.grade(&challenge, &source, labels).await
+    }
 }
 
 async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) {

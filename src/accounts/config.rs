@@ -21,6 +21,10 @@ pub struct AccessConfig {
     /// Submissions a staff user may make per minute.
     #[arg(long, env = "MLGRADE_STAFF_SUBMISSIONS_PER_MINUTE", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub staff_submissions_per_minute: u32,
+    /// Practice runs (graded on the public sample, outside the submission limit) one candidate or
+    /// staff user may queue per hour.
+    #[arg(long, env = "MLGRADE_PRACTICE_RUNS_PER_HOUR", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub practice_runs_per_hour: u32,
     /// Hours a staff sign-in lasts.
     #[arg(long, env = "MLGRADE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub session_hours: u32,
@@ -34,6 +38,7 @@ impl Default for AccessConfig {
             submission_cooldown_seconds: 60,
             sign_in_attempts: 5,
             staff_submissions_per_minute: 120,
+            practice_runs_per_hour: 30,
             session_hours: 12,
         }
     }

@@ -163,6 +163,8 @@ pub struct SubmissionFilter {
     /// Only candidates' work (submissions that belong to an invitation), leaving out staff's and API
     /// tokens' test runs.
     pub candidates_only: bool,
+    /// Practice runs instead of submissions (the two are never listed together).
+    pub practice: bool,
 }
 
 fn parse_status(s: &str) -> Status {
@@ -594,11 +596,31 @@ impl AccountStore {
     // ---- submissions, notes, audit ----
 
     pub async fn submission(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
-        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ?"))
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'submission'"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(submission_row).transpose()
+    }
+
+    /// A practice run, by id.
+    pub async fn practice_run(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'practice'"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(submission_row).transpose()
+    }
+
+    /// How many practice runs an invitation made, per challenge.
+    pub async fn practice_counts(&self, invitation: &str) -> anyhow::Result<std::collections::BTreeMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT challenge, COUNT(*) AS n FROM submissions WHERE kind = 'practice' AND invitation_id = ? GROUP BY challenge",
+        )
+        .bind(invitation)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("challenge"), r.get("n"))).collect())
     }
 
     /// Submissions matching `filter`, newest first, at most `limit`.
@@ -611,6 +633,7 @@ impl AccountStore {
                 AND (?3 IS NULL OR r.verdict = ?3)
                 AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 OR LOWER(COALESCE(i.email, '')) LIKE ?4)
                 AND (?6 = 0 OR s.invitation_id IS NOT NULL)
+                AND s.kind = CASE WHEN ?7 THEN 'practice' ELSE 'submission' END
               ORDER BY s.created_at DESC, s.id DESC LIMIT ?5"
         ))
         .bind(&filter.challenge)
@@ -619,6 +642,7 @@ impl AccountStore {
         .bind(candidate)
         .bind(limit)
         .bind(filter.candidates_only)
+        .bind(filter.practice)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(submission_row).collect()

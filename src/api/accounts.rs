@@ -299,6 +299,7 @@ impl ListQuery {
             verdict: some(&self.verdict),
             candidate: some(&self.candidate),
             candidates_only: false,
+            practice: false,
         }
     }
 }

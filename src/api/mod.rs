@@ -6,6 +6,7 @@ pub mod auth;
 pub mod challenges;
 pub mod error;
 pub mod openapi;
+pub mod practice;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions/{id}", get(submissions::get))
         .route("/submissions/{id}/predictions", get(submissions::predictions))
         .route("/submissions/{id}/regrade", post(submissions::regrade))
+        .route("/challenges/{slug}/practice", post(practice::create).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/practice/{id}", get(practice::get))
         .route("/challenges/{slug}", get(challenges::detail))
         .route("/challenges/{slug}/sample.csv", get(challenges::sample))
         .route("/challenges/{slug}/solution.py", get(challenges::starter))
@@ -108,6 +111,20 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Va
     Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route".into())
+/// An unknown route: an HTML page with the site's navigation for a browser, JSON for anything else
+/// and for every address under `/api/`.
+async fn not_found(
+    viewer: Result<crate::web::MaybeViewer, crate::web::PageError>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let browser = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if browser && !uri.path().starts_with("/api/") {
+        let viewer = viewer.ok().and_then(|v| v.0);
+        return crate::web::not_found_page(viewer.as_ref());
+    }
+    ApiError::NotFound("no such route".into()).into_response()
 }

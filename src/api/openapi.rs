@@ -231,6 +231,27 @@ fn starter_doc() {}
     security(("bearer" = [])))]
 fn public_file_doc() {}
 
+// ---- practice runs ----
+
+/// Run a Python file on the challenge's public sample (multipart `file`): trained on three of every
+/// four sample rows and scored on the fourth, never on hidden rows. Takes nothing from the submission
+/// limit or the cooldown; limited per hour on its own (`MLGRADE_PRACTICE_RUNS_PER_HOUR`).
+#[utoipa::path(post, path = "/api/v1/challenges/{slug}/practice", tag = "practice", params(("slug" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 202, body = super::practice::PracticeAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "unknown or uninvited challenge"),
+              (status = 409, body = ErrorBody, description = "the challenge is graded by its own scoring program and has no sample rows"),
+              (status = 413, body = ErrorBody), (status = 429, body = ErrorBody, description = "the hourly practice limit (with Retry-After)")),
+    security(("bearer" = [])))]
+fn create_practice_doc() {}
+
+/// A practice run, like a submission: status, verdict, score and metrics on the held-out sample rows,
+/// message, log. Staff see every run; a candidate its own.
+#[utoipa::path(get, path = "/api/v1/practice/{id}", tag = "practice", params(("id" = String, Path)),
+    responses((status = 200, body = super::practice::PracticeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn get_practice_doc() {}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -252,6 +273,7 @@ impl Modify for BearerAuth {
         healthz_doc, openapi_doc,
         create_submission_doc, get_submission_doc, predictions_doc, regrade_doc,
         challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc, public_file_doc,
+        create_practice_doc, get_practice_doc,
         super::accounts::me, super::accounts::list_submissions, super::accounts::results_csv,
         super::accounts::post_invitation, super::accounts::list_invitations, super::accounts::get_invitation,
         super::accounts::revoke_invitation,

@@ -10,6 +10,7 @@ mod graded;
 mod helpers;
 mod hostile;
 mod pages;
+mod practice;
 mod protections;
 mod recovery;
 mod scored;
