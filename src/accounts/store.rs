@@ -70,6 +70,12 @@ pub struct InvitationRow {
     pub last_submission_at: Option<i64>,
     pub state: InvitationState,
     pub challenges: Vec<Quota>,
+    /// The time box, when the invitation has one.
+    pub time_limit_minutes: Option<i64>,
+    /// When the candidate first opened a challenge (the time box starts then).
+    pub started_at: Option<i64>,
+    /// The candidate's latest submission or practice run.
+    pub last_activity_at: Option<i64>,
 }
 
 impl InvitationRow {
@@ -81,6 +87,30 @@ impl InvitationRow {
     pub fn quota(&self, challenge: &str) -> Option<&Quota> {
         self.challenges.iter().find(|q| q.challenge == challenge)
     }
+
+    /// When the time box ends, once it has started.
+    pub fn deadline(&self) -> Option<i64> {
+        Some(self.started_at? + self.time_limit_minutes? * 60_000)
+    }
+
+    /// Milliseconds left in the time box; `None` without a box or before it starts.
+    pub fn time_left_ms(&self, now: i64) -> Option<i64> {
+        self.deadline().map(|d| (d - now).max(0))
+    }
+
+    pub fn time_is_up(&self, now: i64) -> bool {
+        self.deadline().is_some_and(|d| d <= now)
+    }
+
+    /// From the start to the latest submission or practice run, within the time box.
+    pub fn time_used_ms(&self) -> Option<i64> {
+        let used = self.last_activity_at? - self.started_at?;
+        Some(match self.time_limit_minutes {
+            Some(limit) => used.min(limit * 60_000),
+            None => used,
+        }
+        .max(0))
+    }
 }
 
 pub struct NewInvitation {
@@ -89,6 +119,7 @@ pub struct NewInvitation {
     pub challenges: Vec<(String, i64)>,
     pub expires_at: i64,
     pub cooldown_seconds: i64,
+    pub time_limit_minutes: Option<i64>,
 }
 
 /// What an invitation token opens.
@@ -482,8 +513,8 @@ impl AccountStore {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO invitations (id, token_sha256, name, email, created_by, created_at, expires_at, cooldown_seconds)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invitations (id, token_sha256, name, email, created_by, created_at, expires_at, cooldown_seconds, time_limit_minutes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(secret_hash(&token))
@@ -493,6 +524,7 @@ impl AccountStore {
         .bind(now)
         .bind(new.expires_at)
         .bind(new.cooldown_seconds)
+        .bind(new.time_limit_minutes)
         .execute(&mut *tx)
         .await?;
         for (challenge, limit) in &new.challenges {
@@ -508,6 +540,18 @@ impl AccountStore {
         audit(&mut tx, actor.id, "invitation.create", &format!("invitation {id}"), &detail).await?;
         tx.commit().await?;
         Ok((id, token))
+    }
+
+    /// Starts the invitation's clock, once: the first time its candidate opens a challenge (or
+    /// submits without having opened one).
+    pub async fn start_clock(&self, invitation: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ? AND started_at IS NULL")
+            .bind(now_ms())
+            .bind(invitation)
+            .execute(&self.pool)
+            .await
+            .context("starting the invitation's clock")?;
+        Ok(())
     }
 
     pub async fn invitation_by_token(&self, token: &str) -> anyhow::Result<InvitationLookup> {
@@ -534,7 +578,8 @@ impl AccountStore {
     async fn load_invitations(&self, only: Option<&str>) -> anyhow::Result<Vec<InvitationRow>> {
         let rows = sqlx::query(
             "SELECT i.id, i.name, i.email, u.name AS created_by, i.created_at, i.expires_at, i.revoked_at,
-                    i.cooldown_seconds, i.last_submission_at
+                    i.cooldown_seconds, i.last_submission_at, i.time_limit_minutes, i.started_at,
+                    (SELECT MAX(created_at) FROM submissions s WHERE s.invitation_id = i.id) AS last_activity_at
                FROM invitations i JOIN users u ON u.id = i.created_by
               WHERE ?1 IS NULL OR i.id = ?1 ORDER BY i.created_at DESC",
         )
@@ -572,6 +617,9 @@ impl AccountStore {
                     last_submission_at: r.get("last_submission_at"),
                     state: invitation_state(expires_at, revoked_at, now),
                     challenges,
+                    time_limit_minutes: r.get("time_limit_minutes"),
+                    started_at: r.get("started_at"),
+                    last_activity_at: r.get("last_activity_at"),
                 }
             })
             .collect())

@@ -125,11 +125,27 @@ pub async fn accept(state: &AppState, principal: &Principal, slug: &str, file_na
     }
     let slug: Slug = challenge.slug.as_str().parse().map_err(|_| ApiError::NotFound(format!("no challenge named '{slug}'")))?;
     super::submissions::check_source(bytes, state.max_upload_bytes)?;
+    if let Principal::Candidate(candidate) = principal {
+        check_time_box(state, &candidate.invitation_id).await?;
+    }
     check_rate(state, principal).await?;
     let id = state.store.create_practice(&slug, challenge.version, file_name, bytes, &principal.owner()).await?;
     state.wakeup.notify_one();
     tracing::info!(practice = %id, challenge = %slug, bytes = bytes.len(), "practice run queued");
     Ok((id, challenge.version))
+}
+
+/// A candidate's time box covers practice too; a practice run starts the clock like a submission.
+async fn check_time_box(state: &AppState, invitation: &str) -> ApiResult<()> {
+    state.access.db.start_clock(invitation).await?;
+    let row = state.access.db.invitation(invitation).await?.ok_or(ApiError::InvitationClosed)?;
+    let now = now_ms();
+    match (row.time_limit_minutes, row.deadline()) {
+        (Some(minutes), Some(ended_at)) if ended_at <= now => {
+            Err(ApiError::Forbidden(crate::accounts::quota::QuotaError::TimeUp { minutes, ended_at }.to_string()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The hourly practice limit, counted in the database so it holds across restarts and API nodes.

@@ -34,7 +34,8 @@ pub async fn home(State(state): State<AppState>, viewer: Result<Viewer, PageErro
     let submissions = state.access.db.submissions(&filter, 200).await?;
     let now = now_ms();
     let body = html! {
-        p { "Hello " (candidate.name) ". Your invitation is open until " (format_utc(invitation.expires_at)) " (" (span(invitation.expires_at - now)) " from now)." }
+        p { "Hello " (candidate.name) ". Your invitation is open until " (super::layout::when(invitation.expires_at)) " (" (span(invitation.expires_at - now)) " from now)." }
+        (time_box(&invitation, now))
         (cooldown_note(&invitation, now))
         h2 { "Your challenges" }
         table {
@@ -60,6 +61,21 @@ pub async fn home(State(state): State<AppState>, viewer: Result<Viewer, PageErro
 
 async fn invitation_of(state: &AppState, candidate: &Invitee) -> PageResult<InvitationRow> {
     Ok(state.access.db.invitation(&candidate.invitation_id).await?.ok_or(ApiError::InvitationClosed)?)
+}
+
+/// The time box: how long it is before it starts, the time left (counted down live) once it runs,
+/// and a plain statement when it is over.
+fn time_box(invitation: &InvitationRow, now: i64) -> Markup {
+    let Some(minutes) = invitation.time_limit_minutes else { return html! {} };
+    html! {
+        @match invitation.time_left_ms(now) {
+            None => p.notice #time-box { "You have " strong { (minutes) " minutes" } " from when you open your first challenge. The clock does not stop once it starts." },
+            Some(0) => p.error #time-box role="status" { "Your " (minutes) " minutes are over. You can still read your results; nothing more can be submitted." },
+            Some(left) => p.notice #time-box role="timer" {
+                "Time left: " strong #time-left data-left-ms=(left) { (span(left)) } " of your " (minutes) " minutes."
+            },
+        }
+    }
 }
 
 fn cooldown_note(invitation: &InvitationRow, now: i64) -> Markup {
@@ -125,8 +141,17 @@ pub async fn challenge(State(state): State<AppState>, viewer: Viewer, Path(slug)
 async fn challenge_page(state: &AppState, viewer: &Viewer, c: &Challenge, kept: &Kept) -> PageResult<Markup> {
     let form = match &viewer.principal {
         Principal::Candidate(candidate) => {
+            // Opening a challenge starts the invitation's clock.
+            state.access.db.start_clock(&candidate.invitation_id).await?;
             let invitation = invitation_of(state, candidate).await?;
-            submission_form(viewer, c, &invitation, kept)
+            html! {
+                (time_box(&invitation, now_ms()))
+                @if invitation.time_is_up(now_ms()) {
+                    @if let Some(refusal) = &kept.refusal { p.error #refusal role="alert" { (refusal) } }
+                } @else {
+                    (submission_form(viewer, c, &invitation, kept))
+                }
+            }
         }
         Principal::Staff(_) => html! {
             p { a href=(format!("/leaderboard/{}", c.slug)) { "Leaderboard of this challenge" } }
@@ -193,9 +218,6 @@ fn submission_form(viewer: &Viewer, c: &Challenge, invitation: &InvitationRow, k
                 label for="code" { "…or paste your code" }
                 textarea #code name="code" rows="16" spellcheck="false" { (kept.code) }
                 div.buttons {
-                    @if practice {
-                        button #practise type="submit" formaction=(format!("/challenges/{}/practice", c.slug)) { "Run on the sample" }
-                    }
                     @if remaining > 0 {
                         @if wait_ms > 0 {
                             button #submit-button type="submit" disabled data-wait-ms=(wait_ms) data-label="Submit for grading" {
@@ -204,6 +226,9 @@ fn submission_form(viewer: &Viewer, c: &Challenge, invitation: &InvitationRow, k
                         } @else {
                             button #submit-button type="submit" { "Submit for grading" }
                         }
+                    }
+                    @if practice {
+                        button #practise type="submit" formaction=(format!("/challenges/{}/practice", c.slug)) { "Run on the sample" }
                     }
                 }
             }

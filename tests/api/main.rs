@@ -13,4 +13,6 @@ mod pages;
 mod practice;
 mod protections;
 mod recovery;
+mod refusals;
 mod scored;
+mod timed;

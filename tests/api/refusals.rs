@@ -1,0 +1,96 @@
+//! No dead ends: a refused submission shows the challenge page again with the reason and the code,
+//! a cooldown is counted down on the button, and browsers get pages (not JSON) for unknown addresses.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn post_form(app: &TestApp, session: &Session, action: &str, code: &str, file: Option<Vec<u8>>) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new().text("csrf", session.csrf.clone()).text("code", code.to_owned());
+    if let Some(bytes) = file {
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name("solution.py"));
+    }
+    raw_client().post(app.url(&format!("/challenges/{TINY}/{action}"))).header("cookie", session.header()).multipart(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_submission_keeps_the_page_the_code_and_says_why() {
+    let app = spawn_app().await;
+    let inv = app.invite(json!({ "name": "Ada", "email": "ada@example.com", "challenges": [TINY], "cooldown_seconds": 120 })).await;
+    let session = app.open_invitation(&inv).await;
+
+    // Nothing to submit: the challenge page again, the reason above the form.
+    let resp = post_form(&app, &session, "submissions", "  ", None).await;
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Tiny classify"), "the challenge page, not a bare error page");
+    assert!(text_of(&html, "refusal").unwrap().contains("Choose a file"), "{html}");
+    assert!(html.contains("Sign out"), "the navigation is there");
+
+    // A binary file: refused, and said so.
+    let resp = post_form(&app, &session, "submissions", "", Some(vec![0x7f, b'E', b'L', b'F', 0, 0, 1])).await;
+    assert_eq!(resp.status(), 400);
+    assert!(text_of(&resp.text().await.unwrap(), "refusal").unwrap().contains("binary"));
+
+    // Too large for the cap (64 KiB in tests): refused with the limit, the code still in the form.
+    let big = format!("# {}\nclass Model: pass\n", "x".repeat(70 * 1024));
+    let resp = post_form(&app, &session, "submissions", &big, None).await;
+    assert_eq!(resp.status(), 413);
+    let html = resp.text().await.unwrap();
+    assert!(text_of(&html, "refusal").unwrap().contains("limit"));
+
+    // One submission goes through; the next one within the cooldown comes back with its code, a
+    // disabled button that counts down, and a sentence saying what the pause covers.
+    let code = fixture("trivial.py");
+    let resp = post_form(&app, &session, "submissions", &code, None).await;
+    assert_eq!(resp.status(), 303);
+    let again = format!("{code}\n# second try\n");
+    let resp = post_form(&app, &session, "submissions", &again, None).await;
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().get("retry-after").is_some());
+    let html = resp.text().await.unwrap();
+    assert!(text_of(&html, "refusal").unwrap().starts_with("Wait "), "{html}");
+    assert!(html.contains("# second try"), "the code is kept");
+    assert!(html.contains(r#"id="submit-button" type="submit" disabled data-wait-ms=""#), "{html}");
+    assert!(text_of(&html, "cooldown").unwrap().contains("across all the challenges of your invitation"));
+
+    // Practice has no pause: the same code runs on the sample at once.
+    let resp = post_form(&app, &session, "practice", &again, None).await;
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/practice/"), "{location}");
+    let page = raw_client().get(app.url(&location)).header("cookie", session.header()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("does not count against your submissions"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn browsers_get_pages_for_unknown_addresses_and_a_favicon() {
+    let app = spawn_app().await;
+    let html_accept = "text/html,application/xhtml+xml,*/*;q=0.8";
+    let resp = app.client.get(app.url("/no/such/page")).header("accept", html_accept).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("There is no page at this address") && html.contains(r#"href="/""#), "{html}");
+
+    // Scripts and the API keep their JSON.
+    let resp = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let resp = app.client.get(app.url("/api/v1/nothing-here")).header("accept", html_accept).send().await.unwrap();
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+
+    // A candidate who strays onto a staff page gets a page with a way home.
+    let inv = app.invite(json!({ "name": "Ada", "email": "ada@example.com", "challenges": [TINY] })).await;
+    let session = app.open_invitation(&inv).await;
+    let resp = raw_client().get(app.url("/dashboard")).header("cookie", session.header()).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains(r#"<a href="/">Home</a>"#));
+
+    let icon = app.client.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    app.stop().await;
+}
