@@ -203,7 +203,7 @@ fn submission_form(viewer: &Viewer, c: &Challenge, invitation: &InvitationRow, k
             p.error #refusal role="alert" { (refusal) }
         }
         p role="status" {
-            strong #remaining { (remaining) } " of " (quota.map(|q| q.limit).unwrap_or(0)) " submissions left for this challenge."
+            strong { (remaining) } " of " (quota.map(|q| q.limit).unwrap_or(0)) " submissions left for this challenge."
             @if practice { " Runs on the sample are free: they do not count and have no pause." }
         }
         (cooldown_note(invitation, now_ms()))
