@@ -12,7 +12,6 @@ use super::session::{CsrfForm, Viewer};
 use super::PageResult;
 use crate::accounts::invite::{Grant, InvitationRequest, DEFAULT_LIMIT};
 use crate::accounts::store::InvitationState;
-use crate::accounts::time::format_utc;
 use crate::accounts::Role;
 use crate::api::accounts::{self as api, CreatedInvitation, UserRequest};
 use crate::api::error::ApiError;
@@ -311,8 +310,8 @@ async fn tokens_page(state: &AppState, viewer: &Viewer, created: Option<&str>) -
             thead { tr { th { "Name" } th { "Created" } th { "Last used" } th { "State" } th { "" } } }
             tbody { @for t in &tokens { tr {
                 td { (t.name) }
-                td { (format_utc(t.created_at)) }
-                td { (t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())) }
+                td { (super::layout::when(t.created_at)) }
+                td { @if let Some(t) = t.last_used_at { (super::layout::when(t)) } @else { "never" } }
                 td { (badge(if t.revoked { "revoked" } else { "active" })) }
                 td { @if !t.revoked {
                     form.inline method="post" action=(format!("/tokens/{}/revoke", t.id)) {
@@ -380,7 +379,7 @@ async fn users_page(state: &AppState, viewer: &Viewer, problem: Option<&str>) ->
             tbody { @for u in &users { tr {
                 td { (u.name) }
                 td { (u.role) }
-                td { (format_utc(u.created_at)) }
+                td { (super::layout::when(u.created_at)) }
                 td { (badge(if u.disabled { "disabled" } else if u.has_password { "active" } else { "token only" })) }
                 td { @if !u.disabled && u.id != me.id && u.id != crate::accounts::ADMIN_TOKEN_USER {
                     form.inline method="post" action=(format!("/admin/users/{}/disable", u.id)) {
@@ -442,7 +441,7 @@ pub async fn audit(State(state): State<AppState>, viewer: Viewer) -> PageResult<
         table #audit {
             thead { tr { th { "When" } th { "Who" } th { "Action" } th { "On" } th { "Detail" } } }
             tbody { @for e in &entries { tr {
-                td { (format_utc(e.at)) }
+                td { (super::layout::when(e.at)) }
                 td { (e.actor.as_deref().unwrap_or("—")) }
                 td { code { (e.action) } }
                 td { (e.target) }

@@ -12,7 +12,7 @@ use super::layout::{badge, csrf_field, interval, metric_iv, num, score_iv, trust
 use super::session::Viewer;
 use super::{staff, PageError, PageResult};
 use crate::accounts::store::{InvitationRow, SubmissionFilter, SubmissionRow};
-use crate::accounts::time::{format_utc, span};
+use crate::accounts::time::span;
 use crate::accounts::{Invitee, Principal};
 use crate::api::access::{candidate_view, visible_challenge, visible_submission};
 use crate::api::error::ApiError;
@@ -102,7 +102,7 @@ fn candidate_submissions(state: &AppState, rows: &[SubmissionRow]) -> Markup {
                         @let view = candidate_view(r, state.grader.catalogue.get(&r.challenge));
                         @let iv = r.report.as_ref().and_then(staff::public_interval);
                         tr {
-                            td { a href=(format!("/submissions/{}", r.id)) { (format_utc(r.created_at)) } }
+                            td { a href=(format!("/submissions/{}", r.id)) { (super::layout::when(r.created_at)) } }
                             td { (r.challenge) }
                             td { (badge(status_word(r.status))) }
                             td { @if let Some(v) = view.verdict { (badge(v.as_str())) } }
@@ -163,17 +163,27 @@ async fn challenge_page(state: &AppState, viewer: &Viewer, c: &Challenge, kept: 
         p {
             a href=(format!("/challenges/{}/solution.py", c.slug)) download { "Download the starter solution.py" }
             " · "
-            a href=(format!("/challenges/{}/sample.csv", c.slug)) download { "Download the public sample (sample.csv)" }
+            a href=(format!("/challenges/{}/sample.csv", c.slug)) download { "Download the public sample" }
+            " (the statement's " code { "public/sample.csv" } ": save it in a " code { "public" } " folder beside your code)"
             @for (rel, _) in &c.public_files {
                 " · "
                 a href=(format!("/challenges/{}/files/{rel}", c.slug)) download { "Download " code { (rel) } }
             }
         }
         h2 { "Statement" }
-        div.statement { (trusted(super::markdown::render(&c.statement))) }
+        div.statement { (trusted(super::markdown::render(without_title(&c.statement)))) }
         (form)
     };
     Ok(Page::new(&c.title).render(Some(viewer), body))
+}
+
+/// The statement without its leading `# Title` line: the page's own heading already shows the title.
+fn without_title(statement: &str) -> &str {
+    let trimmed = statement.trim_start();
+    match trimmed.strip_prefix("# ") {
+        Some(rest) => rest.split_once('\n').map(|(_, body)| body).unwrap_or(""),
+        None => statement,
+    }
 }
 
 fn facts(c: &Challenge) -> Markup {
@@ -439,7 +449,7 @@ fn candidate_submission_body(row: &SubmissionRow, challenge: Option<&Challenge>)
     html! {
         dl.facts {
             dt { "Challenge" } dd { a href=(format!("/challenges/{}", row.challenge)) { (challenge.map(|c| c.title.as_str()).unwrap_or(&row.challenge)) } }
-            dt { "Submitted" } dd { (format_utc(row.created_at)) }
+            dt { "Submitted" } dd { (super::layout::when(row.created_at)) }
         }
         (status_line(row))
         @if let Some(verdict) = view.verdict {
@@ -482,6 +492,15 @@ pub struct StatusView {
 pub async fn status(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult<Json<StatusView>> {
     let row = visible_submission(&state, &viewer.principal, &id).await?;
     Ok(Json(StatusView { status: status_word(row.status), verdict: row.report.as_ref().map(|r| r.verdict.as_str()) }))
+}
+
+/// `/signed-out`: where a candidate lands after signing out.
+pub async fn signed_out() -> Markup {
+    let body = html! {
+        p role="status" { "You have signed out. To come back, open the invitation link from your e-mail again." }
+        p.hint { "Members of the hiring team " a href="/login" { "sign in here" } "." }
+    };
+    Page::new("Signed out").render(None, body)
 }
 
 /// `/practice/{id}`: a practice run, live until it completes. It holds nothing hidden, so its owner

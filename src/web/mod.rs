@@ -91,6 +91,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/", get(candidate::home))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/signed-out", get(candidate::signed_out))
         .route("/i/{token}", get(session::open_invitation))
         .route(
             "/challenges",

@@ -15,7 +15,6 @@ use super::ranking::{self, Place};
 use super::session::Viewer;
 use super::PageResult;
 use crate::accounts::store::{SubmissionFilter, SubmissionRow};
-use crate::accounts::time::format_utc;
 use crate::api::access::{public_score, visible_submission};
 use crate::api::accounts::ListQuery;
 use crate::api::error::ApiError;
@@ -202,7 +201,7 @@ fn submission_table(state: &AppState, rows: &[SubmissionRow]) -> Markup {
                 @for r in rows {
                     @let report = r.report.as_ref();
                     tr {
-                        td { a href=(format!("/submissions/{}", r.id)) { (format_utc(r.created_at)) } }
+                        td { a href=(format!("/submissions/{}", r.id)) { (super::layout::when(r.created_at)) } }
                         td { (r.owner_name) @if let Some(e) = &r.owner_email { br; small { (e) } } @if !r.by_candidate() { " " span.badge.wait { "staff run" } } }
                         td { a href=(format!("/leaderboard/{}", r.challenge)) { (r.challenge) } }
                         td { (badge(status_word(r.status))) }
@@ -233,6 +232,11 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
     let source = String::from_utf8_lossy(&source);
     let notes = state.access.db.notes(&row.id).await?;
     let report = row.report.as_ref();
+    // A run that failed, or a challenge graded by its own program, has no predictions to download.
+    let has_predictions = match row.id.parse() {
+        Ok(id) => state.store.predictions(id).await?.flatten().is_some(),
+        Err(_) => false,
+    };
     let names: std::collections::BTreeSet<&String> =
         report.map(|r| r.metrics.keys().chain(r.public.keys()).collect()).unwrap_or_default();
     // The verdict, any flag and the score come first, so they are read before anything else.
@@ -257,7 +261,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
             @if let Some(m) = &r.message { p { (m) } }
         }
         dl.facts {
-            dt { "Submitted" } dd { (format_utc(row.created_at)) }
+            dt { "Submitted" } dd { (super::layout::when(row.created_at)) }
             dt { "File" } dd { (row.file_name) " (sha256 " code { (&row.file_sha256[..12]) } "…)" }
         }
         @if let Some(r) = report {
@@ -326,7 +330,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
             dt { "Attempts" } dd { (row.attempts) }
             @if let (Some(s), Some(e)) = (row.started_at, row.completed_at) { dt { "Queued → done" } dd { (num((e - row.created_at) as f64 / 1000.0)) " s (started " (num((s - row.created_at) as f64 / 1000.0)) " s after submission)" } }
         }
-        @if report.is_some() { p { a href=(format!("/submissions/{}/predictions.csv", row.id)) { "Download the predictions (CSV)" } } }
+        @if has_predictions { p { a href=(format!("/submissions/{}/predictions.csv", row.id)) { "Download the predictions (CSV)" } } }
         h2 { "Code" }
         pre.code aria-label="submitted code with line numbers" { @for line in source.lines() { span.l { (line) } } }
         h2 { "Log" }
@@ -337,7 +341,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
         }
         h2 { "Notes" }
         p.hint { "Only interviewers and admins see notes." }
-        @for n in &notes { p { strong { (n.author) } " · " (format_utc(n.created_at)) br; (n.body) } }
+        @for n in &notes { p { strong { (n.author) } " · " (super::layout::when(n.created_at)) br; (n.body) } }
         form.stack method="post" action=(format!("/submissions/{}/notes", row.id)) {
             (csrf_field(viewer))
             label for="note" { "Add a note" }
