@@ -641,6 +641,67 @@ impl AccountStore {
         Ok(true)
     }
 
+    /// Moves the expiry `hours` later, counted from now when it has already passed (an expired
+    /// invitation opens again). False when there is no such unrevoked invitation.
+    pub async fn extend_invitation(&self, actor: &StaffUser, id: &str, hours: f64) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE invitations SET expires_at = MAX(expires_at, ?1) + ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING expires_at",
+        )
+        .bind(now)
+        .bind((hours * 3_600_000.0).round() as i64)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        let until = super::time::format_utc(row.get("expires_at"));
+        audit(&mut tx, actor.id, "invitation.extend", &format!("invitation {id}"), &format!("+{hours} h, until {until}")).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Raises one challenge's submission limit by `more`. False when the invitation does not include
+    /// the challenge or was revoked.
+    pub async fn add_attempts(&self, actor: &StaffUser, id: &str, challenge: &str, more: i64) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE invitation_challenges SET submission_limit = submission_limit + ?1
+              WHERE invitation_id = ?2 AND challenge = ?3
+                AND EXISTS (SELECT 1 FROM invitations WHERE id = ?2 AND revoked_at IS NULL)",
+        )
+        .bind(more)
+        .bind(id)
+        .bind(challenge)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit(&mut tx, actor.id, "invitation.add_attempts", &format!("invitation {id}"), &format!("{challenge} +{more}")).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Gives an invitation a new link: the old token stops working and its browser sessions end, the
+    /// submissions, limits and clock stay. Returns the new token, or `None` when there is no such
+    /// unrevoked invitation.
+    pub async fn reissue_invitation(&self, actor: &StaffUser, id: &str) -> anyhow::Result<Option<String>> {
+        let token = new_secret("mlgi_");
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE invitations SET token_sha256 = ? WHERE id = ? AND revoked_at IS NULL RETURNING name, email")
+            .bind(secret_hash(&token))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        sqlx::query("DELETE FROM sessions WHERE invitation_id = ?").bind(id).execute(&mut *tx).await?;
+        let detail = format!("{} <{}>", row.get::<String, _>("name"), row.get::<String, _>("email"));
+        audit(&mut tx, actor.id, "invitation.reissue", &format!("invitation {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
     // ---- submissions, notes, audit ----
 
     pub async fn submission(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {

@@ -199,9 +199,13 @@ async fn invitations_page_typed(
         }
         (invitation_form(state, viewer, problem, typed))
         h2 { "Invitations" }
-        table {
-            thead { tr { th { "Candidate" } th { "Challenges (used of allowed)" } th { "Created" } th { "Expires" } th { "Time" } th { "State" } th { "" } } }
+        form #compare-form method="get" action="/compare" {
+            p { "Tick two to four candidates to see them side by side: " button type="submit" { "Compare" } }
+        }
+        table #invitations {
+            thead { tr { th { span.visually-hidden { "Compare" } } th { "Candidate" } th { "Challenges (used of allowed)" } th { "Created" } th { "Expires" } th { "Time" } th { "State" } th { "" } } }
             tbody { @for i in &invitations { tr {
+                td { input type="checkbox" name="c" value=(i.id) form="compare-form" aria-label=(format!("Compare {}", i.name)); }
                 td { a href=(format!("/candidates/{}", i.id)) { (i.name) } br; small { (i.email) } }
                 td { @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; } }
                 td { (super::layout::when(i.created_at)) br; small { "by " (i.created_by) } }

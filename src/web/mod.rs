@@ -12,6 +12,7 @@ pub mod charts;
 pub mod export;
 mod layout;
 mod ranking;
+mod review;
 pub mod markdown;
 mod session;
 mod staff;
@@ -115,6 +116,12 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/dashboard", get(staff::dashboard))
         .route("/dashboard/export.csv", get(staff::export))
         .route("/leaderboard/{slug}", get(staff::leaderboard))
+        .route("/leaderboard/{slug}/board.csv", get(review::board_csv))
+        .route("/candidates/{id}", get(review::candidate_page))
+        .route("/compare", get(review::compare))
+        .route("/invitations/{id}/extend", post(review::extend))
+        .route("/invitations/{id}/attempts", post(review::add_attempts))
+        .route("/invitations/{id}/reissue", post(review::reissue))
         .route("/invitations", get(admin::invitations).post(admin::create_invitation))
         .route("/invitations/{id}/revoke", post(admin::revoke_invitation))
         .route("/tokens", get(admin::tokens).post(admin::create_token))

@@ -485,6 +485,12 @@ pub struct BoardQuery {
     staff: Option<String>,
 }
 
+impl BoardQuery {
+    pub fn include_staff(&self) -> bool {
+        checked(&self.staff)
+    }
+}
+
 /// `/leaderboard/{slug}`.
 pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slug): Path<String>, Query(q): Query<BoardQuery>) -> PageResult<Response> {
     viewer.require_staff()?;
@@ -514,7 +520,8 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
         p { "Each candidate's best accepted submission, ranked by the private score; equal scores share a rank. " (whose(include_staff)) }
         p #noise-rule { "Scores show their 95% interval in brackets. " (ranking::RULE) " A shared letter means the order inside the group is not evidence of who did better." }
         p { a href=(format!("/dashboard?challenge={}{staff_query}", c.slug)) { "Every submission to this challenge" } " · "
-            a href=(format!("/dashboard/export.csv?challenge={}{staff_query}", c.slug)) { "Export as CSV" } }
+            a #board-csv href=(format!("/leaderboard/{}/board.csv?{}", c.slug, staff_query.trim_start_matches('&'))) { "This board as CSV" } " · "
+            a href=(format!("/dashboard/export.csv?challenge={}{staff_query}", c.slug)) { "Every submission as CSV" } }
         table #leaderboard {
             thead { tr {
                 th.n { "Rank" } th { "Group" } th { "Candidate" } th.n { "Score (private)" } th.n { "Public score" }

@@ -14,5 +14,6 @@ mod practice;
 mod protections;
 mod recovery;
 mod refusals;
+mod review;
 mod scored;
 mod timed;
