@@ -8,6 +8,7 @@ mod checks;
 mod browser;
 mod graded;
 mod helpers;
+mod mail;
 mod hostile;
 mod pages;
 mod practice;
