@@ -76,6 +76,8 @@ pub struct InvitationRow {
     pub started_at: Option<i64>,
     /// The candidate's latest submission or practice run.
     pub last_activity_at: Option<i64>,
+    /// Practice runs made (they never count against the limits).
+    pub practice_runs: i64,
 }
 
 impl InvitationRow {
@@ -579,7 +581,8 @@ impl AccountStore {
         let rows = sqlx::query(
             "SELECT i.id, i.name, i.email, u.name AS created_by, i.created_at, i.expires_at, i.revoked_at,
                     i.cooldown_seconds, i.last_submission_at, i.time_limit_minutes, i.started_at,
-                    (SELECT MAX(created_at) FROM submissions s WHERE s.invitation_id = i.id) AS last_activity_at
+                    (SELECT MAX(created_at) FROM submissions s WHERE s.invitation_id = i.id) AS last_activity_at,
+                    (SELECT COUNT(*) FROM submissions s WHERE s.invitation_id = i.id AND s.kind = 'practice') AS practice_runs
                FROM invitations i JOIN users u ON u.id = i.created_by
               WHERE ?1 IS NULL OR i.id = ?1 ORDER BY i.created_at DESC",
         )
@@ -620,6 +623,7 @@ impl AccountStore {
                     time_limit_minutes: r.get("time_limit_minutes"),
                     started_at: r.get("started_at"),
                     last_activity_at: r.get("last_activity_at"),
+                    practice_runs: r.get("practice_runs"),
                 }
             })
             .collect())

@@ -39,14 +39,14 @@ pub async fn home(State(state): State<AppState>, viewer: Result<Viewer, PageErro
         (cooldown_note(&invitation, now))
         h2 { "Your challenges" }
         table {
-            thead { tr { th { "Challenge" } th { "What it asks" } th { "Metric" } th.n { "Submissions left" } } }
+            thead { tr { th { "Challenge" } th.opt { "What it asks" } th { "Metric" } th.n { "Submissions left" } } }
             tbody {
                 @for q in &invitation.challenges {
                     @let c = state.grader.catalogue.get(&q.challenge);
                     @let c = c.as_deref();
                     tr {
                         td { a href=(format!("/challenges/{}", q.challenge)) { (c.map(|c| c.title.as_str()).unwrap_or(&q.challenge)) } }
-                        td { (c.map(|c| c.summary.as_str()).unwrap_or("")) }
+                        td.opt { (c.map(|c| c.summary.as_str()).unwrap_or("")) }
                         td { (c.map(|c| c.grading.metric.name()).unwrap_or("")) }
                         td.n { (q.remaining()) " of " (q.limit) }
                     }
@@ -96,7 +96,7 @@ fn candidate_submissions(state: &AppState, rows: &[SubmissionRow]) -> Markup {
             p.hint { "None yet." }
         } @else {
             table {
-                thead { tr { th { "Submitted" } th { "Challenge" } th { "Status" } th { "Verdict" } th.n { "Public score" } } }
+                thead { tr { th { "Submitted" } th { "Challenge" } th.opt { "Status" } th { "Verdict" } th.n { "Public score" } } }
                 tbody {
                     @for r in rows {
                         @let view = candidate_view(r, state.grader.catalogue.get(&r.challenge));
@@ -104,8 +104,8 @@ fn candidate_submissions(state: &AppState, rows: &[SubmissionRow]) -> Markup {
                         tr {
                             td { a href=(format!("/submissions/{}", r.id)) { (super::layout::when(r.created_at)) } }
                             td { (r.challenge) }
-                            td { (badge(status_word(r.status))) }
-                            td { @if let Some(v) = view.verdict { (badge(v.as_str())) } }
+                            td.opt { (badge(status_word(r.status))) }
+                            td { @if let Some(v) = view.verdict { (badge(v.as_str())) } @else { (badge(status_word(r.status))) } }
                             td.n { (score_iv(view.public_score, iv)) }
                         }
                     }

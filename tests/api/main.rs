@@ -6,6 +6,7 @@ mod boards;
 mod bundles;
 mod checks;
 mod browser;
+mod browser_day;
 mod graded;
 mod helpers;
 mod mail;

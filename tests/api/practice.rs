@@ -67,6 +67,10 @@ async fn practice_runs_grade_on_the_sample_and_cost_no_submission() {
     let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![submission.as_str()], "practice runs are kept apart from submissions");
 
+    // Interviewers see how many practice runs the candidate made.
+    let invitation: Value = app.client.get(app.url(&format!("/api/v1/invitations/{}", inv.id))).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(invitation["practice_runs"], 3, "{invitation}");
+
     // A practice run is not a submission, and a submission is not a practice run.
     let resp = app.client.get(app.url(&format!("/api/v1/submissions/{id}"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(resp.status(), 404);
