@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod challenges;
 pub mod error;
+pub mod invitations;
 pub mod openapi;
 pub mod practice;
 pub mod submissions;
@@ -62,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/invitations", post(accounts::post_invitation).get(accounts::list_invitations))
         .route("/invitations/{id}", get(accounts::get_invitation))
         .route("/invitations/{id}/revoke", post(accounts::revoke_invitation))
+        .route("/invitations/{id}/extend", post(invitations::extend))
+        .route("/invitations/{id}/attempts", post(invitations::add_attempts))
+        .route("/invitations/{id}/reissue", post(invitations::reissue))
         .route("/tokens", post(accounts::post_token).get(accounts::list_tokens))
         .route("/tokens/{id}/revoke", post(accounts::revoke_token))
         .route("/users", post(accounts::post_user).get(accounts::list_users))

@@ -252,6 +252,32 @@ fn create_practice_doc() {}
     security(("bearer" = [])))]
 fn get_practice_doc() {}
 
+/// Move an invitation's expiry later (`{"hours": 24}`), counted from now when it has passed. Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/extend", tag = "invitations", params(("id" = String, Path)),
+    request_body = super::invitations::ExtendRequest,
+    responses((status = 200, body = crate::accounts::store::InvitationRow), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such unrevoked invitation")),
+    security(("bearer" = [])))]
+fn extend_invitation_doc() {}
+
+/// Add submissions to one challenge of an invitation (`{"challenge": "slug", "more": 2}`). Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/attempts", tag = "invitations", params(("id" = String, Path)),
+    request_body = super::invitations::AttemptsRequest,
+    responses((status = 200, body = crate::accounts::store::InvitationRow), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such unrevoked invitation, or not that challenge")),
+    security(("bearer" = [])))]
+fn add_attempts_doc() {}
+
+/// A new link for a lost one: the old token and its sessions stop; submissions, limits and the clock
+/// stay. The new token is shown once (and e-mailed when SMTP is configured, unless `send_email` is
+/// false). Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/reissue", tag = "invitations", params(("id" = String, Path)),
+    request_body(content = Option<super::invitations::ReissueRequest>, description = "optional"),
+    responses((status = 200, body = super::invitations::Reissued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such unrevoked invitation")),
+    security(("bearer" = [])))]
+fn reissue_invitation_doc() {}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -273,7 +299,7 @@ impl Modify for BearerAuth {
         healthz_doc, openapi_doc,
         create_submission_doc, get_submission_doc, predictions_doc, regrade_doc,
         challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc, public_file_doc,
-        create_practice_doc, get_practice_doc,
+        create_practice_doc, get_practice_doc, extend_invitation_doc, add_attempts_doc, reissue_invitation_doc,
         super::accounts::me, super::accounts::list_submissions, super::accounts::results_csv,
         super::accounts::post_invitation, super::accounts::list_invitations, super::accounts::get_invitation,
         super::accounts::revoke_invitation,

@@ -65,6 +65,14 @@ fn new_invitation(_: usize) -> Value {
     json!({ "name": "Someone", "email": "someone@example.com", "challenges": [TINY] })
 }
 
+fn extend(_: usize) -> Value {
+    json!({ "hours": 24 })
+}
+
+fn attempts(_: usize) -> Value {
+    json!({ "challenge": TINY, "more": 1 })
+}
+
 fn new_token(_: usize) -> Value {
     json!({ "name": "ci" })
 }
@@ -100,6 +108,9 @@ fn api_rows() -> Vec<Row> {
         row("GET", "/api/v1/invitations", Nothing, Empty, [401, 403, 403, 200, 200, 401]),
         row("GET", "/api/v1/invitations/{id}", Invitation, Empty, [401, 403, 403, 200, 200, 401]),
         row("POST", "/api/v1/invitations/{id}/revoke", FreshInvitation, Empty, [401, 403, 403, 204, 204, 401]),
+        row("POST", "/api/v1/invitations/{id}/extend", FreshInvitation, Json(extend), [401, 403, 403, 200, 200, 401]),
+        row("POST", "/api/v1/invitations/{id}/attempts", FreshInvitation, Json(attempts), [401, 403, 403, 200, 200, 401]),
+        row("POST", "/api/v1/invitations/{id}/reissue", FreshInvitation, Empty, [401, 403, 403, 200, 200, 401]),
         row("POST", "/api/v1/tokens", Nothing, Json(new_token), [401, 403, 403, 201, 201, 401]),
         row("GET", "/api/v1/tokens", Nothing, Empty, [401, 403, 403, 200, 200, 401]),
         // The interviewer's own token; an admin may revoke anyone's.

@@ -125,3 +125,34 @@ async fn invitations_are_extended_topped_up_and_reissued() {
     assert!(list.contains("data-confirm=\"Revoke the invitation of Ada?"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn invitations_are_managed_through_the_api_too() {
+    let app = spawn_app().await;
+    let ada = app.invite(json!({ "name": "Ada", "email": "ada@example.com", "challenges": [TINY], "submission_limit": 1 })).await;
+    let call = |path: String, body: Value| {
+        let app = &app;
+        async move { app.client.post(app.url(&path)).bearer_auth(TOKEN).json(&body).send().await.unwrap() }
+    };
+    let resp = call(format!("/api/v1/invitations/{}/attempts", ada.id), json!({ "challenge": TINY, "more": 4 })).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["challenges"][0]["limit"], 5);
+    let resp = call(format!("/api/v1/invitations/{}/extend", ada.id), json!({ "hours": 0 })).await;
+    assert_eq!(resp.status(), 400);
+    let resp = call(format!("/api/v1/invitations/{}/extend", ada.id), json!({ "hours": 1.5 })).await;
+    assert_eq!(resp.status(), 200);
+
+    let resp = app.client.post(app.url(&format!("/api/v1/invitations/{}/reissue", ada.id))).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let reissued: Value = resp.json().await.unwrap();
+    let token = reissued["token"].as_str().unwrap();
+    assert_eq!(reissued["emailed"], false, "no SMTP relay configured");
+    assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&ada.token).send().await.unwrap().status(), 401);
+    assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().status(), 200);
+
+    // Revoked is final.
+    assert_eq!(app.client.post(app.url(&format!("/api/v1/invitations/{}/revoke", ada.id))).bearer_auth(TOKEN).send().await.unwrap().status(), 204);
+    let resp = call(format!("/api/v1/invitations/{}/extend", ada.id), json!({ "hours": 1 })).await;
+    assert_eq!(resp.status(), 404);
+    app.stop().await;
+}
