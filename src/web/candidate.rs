@@ -144,6 +144,13 @@ async fn challenge_page(state: &AppState, viewer: &Viewer, c: &Challenge, kept: 
             // Opening a challenge starts the invitation's clock.
             state.access.db.start_clock(&candidate.invitation_id).await?;
             let invitation = invitation_of(state, candidate).await?;
+            let filter = SubmissionFilter {
+                invitation: Some(candidate.invitation_id.clone()),
+                challenge: Some(c.slug.to_string()),
+                practice: true,
+                ..Default::default()
+            };
+            let practice = state.access.db.submissions(&filter, 10).await?;
             html! {
                 (time_box(&invitation, now_ms()))
                 @if invitation.time_is_up(now_ms()) {
@@ -151,6 +158,7 @@ async fn challenge_page(state: &AppState, viewer: &Viewer, c: &Challenge, kept: 
                 } @else {
                     (submission_form(viewer, c, &invitation, kept))
                 }
+                @if !practice.is_empty() { (practice_list(&practice)) }
             }
         }
         Principal::Staff(_) => html! {
@@ -492,6 +500,24 @@ pub struct StatusView {
 pub async fn status(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult<Json<StatusView>> {
     let row = visible_submission(&state, &viewer.principal, &id).await?;
     Ok(Json(StatusView { status: status_word(row.status), verdict: row.report.as_ref().map(|r| r.verdict.as_str()) }))
+}
+
+/// The candidate's latest runs on the sample for this challenge, so a result is never lost.
+fn practice_list(rows: &[SubmissionRow]) -> Markup {
+    html! {
+        h2 { "Your runs on the sample" }
+        table #practice-runs {
+            thead { tr { th { "Run" } th { "Verdict" } th.n { "Sample score" } } }
+            tbody { @for r in rows {
+                @let report = r.report.as_ref();
+                tr {
+                    td { a href=(format!("/practice/{}", r.id)) { (super::layout::when(r.created_at)) } }
+                    td { @if let Some(x) = report { (badge(x.verdict.as_str())) } @else { (badge(status_word(r.status))) } }
+                    td.n { (score_iv(report.and_then(|x| x.score), report.and_then(|x| x.score_interval))) }
+                }
+            } }
+        }
+    }
 }
 
 /// `/signed-out`: where a candidate lands after signing out.

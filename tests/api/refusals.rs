@@ -62,6 +62,8 @@ async fn a_refused_submission_keeps_the_page_the_code_and_says_why() {
     let page = raw_client().get(app.url(&location)).header("cookie", session.header()).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("does not count against your submissions"));
+    let html = raw_client().get(app.url(&format!("/challenges/{TINY}"))).header("cookie", session.header()).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!(r#"href="{location}""#)), "the challenge page lists the run on the sample");
     app.stop().await;
 }
 
