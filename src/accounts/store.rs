@@ -820,3 +820,44 @@ pub enum SessionLookup {
     Closed,
     Unknown,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(limit: Option<i64>, started: Option<i64>, last: Option<i64>) -> InvitationRow {
+        InvitationRow {
+            id: "i".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            created_by: "ivy".into(),
+            created_at: 0,
+            expires_at: i64::MAX,
+            revoked_at: None,
+            cooldown_seconds: 0,
+            last_submission_at: None,
+            state: InvitationState::Active,
+            challenges: Vec::new(),
+            time_limit_minutes: limit,
+            started_at: started,
+            last_activity_at: last,
+            practice_runs: 0,
+        }
+    }
+
+    #[test]
+    fn a_time_box_counts_from_the_start_and_caps_the_time_used() {
+        let minute = 60_000;
+        let unstarted = invitation(Some(90), None, None);
+        assert_eq!((unstarted.deadline(), unstarted.time_left_ms(0), unstarted.time_is_up(i64::MAX)), (None, None, false));
+        let running = invitation(Some(90), Some(10 * minute), Some(40 * minute));
+        assert_eq!(running.deadline(), Some(100 * minute));
+        assert_eq!(running.time_left_ms(70 * minute), Some(30 * minute));
+        assert!(!running.time_is_up(99 * minute) && running.time_is_up(100 * minute));
+        assert_eq!(running.time_used_ms(), Some(30 * minute));
+        let overran = invitation(Some(90), Some(0), Some(200 * minute));
+        assert_eq!(overran.time_used_ms(), Some(90 * minute), "never more than the box");
+        let untimed = invitation(None, Some(0), Some(200 * minute));
+        assert_eq!((untimed.deadline(), untimed.time_used_ms()), (None, Some(200 * minute)));
+    }
+}

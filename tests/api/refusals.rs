@@ -96,3 +96,45 @@ async fn browsers_get_pages_for_unknown_addresses_and_a_favicon() {
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_candidate_who_signs_out_is_told_how_to_come_back() {
+    let app = spawn_app().await;
+    let inv = app.invite(json!({ "name": "Ada", "email": "ada@example.com", "challenges": [TINY] })).await;
+    let session = app.open_invitation(&inv).await;
+    let resp = raw_client()
+        .post(app.url("/logout"))
+        .header("cookie", session.header())
+        .form(&[("csrf", session.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/signed-out", "not the staff sign-in form");
+    let page = raw_client().get(app.url("/signed-out")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("open the invitation link"));
+    app.stop().await;
+}
+
+#[test]
+fn users_add_outside_the_data_folder_refuses_instead_of_making_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nowhere");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mlgrade"))
+            .args(["users", "add", "alice", "--role", "admin", "--password", "a long enough password"])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("MLGRADE_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("there is no database"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(!data.join("mlgrade.db").exists(), "nothing was created");
+    let created = run(&["--init"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(data.join("mlgrade.db").exists());
+}
