@@ -78,6 +78,11 @@ fn time_box(invitation: &InvitationRow, now: i64) -> Markup {
     }
 }
 
+/// The time box line for whichever page the candidate is on; nothing without a box.
+async fn time_box_of(state: &AppState, candidate: &Invitee) -> PageResult<Markup> {
+    Ok(time_box(&invitation_of(state, candidate).await?, now_ms()))
+}
+
 fn cooldown_note(invitation: &InvitationRow, now: i64) -> Markup {
     let left = invitation.cooldown_left_ms(now);
     html! {
@@ -425,7 +430,10 @@ pub async fn submission(State(state): State<AppState>, viewer: Viewer, Path(id):
     }
     let body = match viewer.principal {
         Principal::Staff(_) => staff::submission_body(&state, &viewer, &row, challenge).await?,
-        Principal::Candidate(_) => candidate_submission_body(&row, challenge),
+        Principal::Candidate(ref candidate) => {
+            let time = time_box_of(&state, candidate).await?;
+            html! { (time) (candidate_submission_body(&row, challenge)) }
+        }
     };
     Ok(page.render(Some(&viewer), body).into_response())
 }
@@ -543,7 +551,12 @@ pub async fn practice(State(state): State<AppState>, viewer: Viewer, Path(id): P
         });
     }
     let view = crate::api::practice::view(&row);
+    let time = match &viewer.principal {
+        Principal::Candidate(candidate) => time_box_of(&state, candidate).await?,
+        Principal::Staff(_) => html! {},
+    };
     let body = html! {
+        (time)
         p.hint { "A practice run: " (view.rows) ". It does not count against your submissions." }
         dl.facts {
             dt { "Challenge" } dd { a href=(format!("/challenges/{}#submit", row.challenge)) { (title) } }

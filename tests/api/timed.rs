@@ -48,6 +48,8 @@ async fn the_clock_starts_at_the_first_challenge_and_closes_submissions_when_it_
     assert_eq!(resp.status(), 202, "inside the box");
     let id = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     app.wait_for(&id).await;
+    let (_, submission) = page(&app, &session, &format!("/submissions/{id}")).await;
+    assert!(submission.contains(r#"id="time-left""#), "the submission page shows the time left too");
 
     // Thirty-one minutes later the box is closed: submissions and practice are refused with the
     // reason, the page says so, and the results stay readable.
