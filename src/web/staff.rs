@@ -522,10 +522,13 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
         p { a href=(format!("/dashboard?challenge={}{staff_query}", c.slug)) { "Every submission to this challenge" } " · "
             a #board-csv href=(format!("/leaderboard/{}/board.csv?{}", c.slug, staff_query.trim_start_matches('&'))) { "This board as CSV" } " · "
             a href=(format!("/dashboard/export.csv?challenge={}{staff_query}", c.slug)) { "Every submission as CSV" } }
+        form #compare-form method="get" action="/compare" {
+            p { "Tick two to four candidates to see them side by side: " button type="submit" { "Compare" } }
+        }
         table #leaderboard {
             thead { tr {
                 th.n { "Rank" } th { "Group" } th { "Candidate" } th.n { "Score (private)" } th.n { "Public score" }
-                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" } th.n { "Flagged runs" }
+                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" } th.n { "Flagged runs" } th { "Compare" }
             } }
             tbody { @for (i, (s, place)) in best.iter().zip(&places).enumerate() {
                 @let r = s.best;
@@ -538,7 +541,10 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
                         @if place.shared { strong { (ranking::group_letter(place.group)) } } @else { (ranking::group_letter(place.group)) }
                         @if let Some(words) = &remark { br; small.noise { (words) } }
                     }
-                    td { a href=(format!("/submissions/{}", r.id)) { (r.owner_name) } @if !r.by_candidate() { " " span.badge.wait { "staff run" } } }
+                    td {
+                        a href=(format!("/submissions/{}", r.id)) { (r.owner_name) } @if !r.by_candidate() { " " span.badge.wait { "staff run" } }
+                        @if let Some(crate::accounts::Owner::Invitation(inv)) = &r.owner { br; small { a href=(format!("/candidates/{inv}")) { "candidate page" } } }
+                    }
                     td.n { (score_iv(x.score, x.score_interval)) }
                     td.n { (score_iv(public_score(x, Some(&*c)), public_interval(x))) }
                     td.n { (opt_num(o.map(|o| o.train_metric))) }
@@ -547,6 +553,9 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
                     td { @if r.flagged() { span.badge.bad { "flagged" } } }
                     td.n { (s.submissions) }
                     td.n { (s.flagged) }
+                    td { @if let Some(crate::accounts::Owner::Invitation(inv)) = &r.owner {
+                        input type="checkbox" name="c" value=(inv) form="compare-form" aria-label=(format!("Compare {}", r.owner_name));
+                    } }
                 }
             } }
         }

@@ -75,6 +75,11 @@ async fn interviewers_see_each_candidate_compare_them_and_export_the_board() {
     assert_eq!(lines.len(), 3, "a header and one line per candidate: {csv}");
     assert!(lines[1].starts_with("1,") && lines[1].contains("Ada") && lines[1].contains(&best), "{csv}");
 
+    // The leaderboard leads to each candidate's page and into the comparison.
+    let (_, board) = get(&app, &ivy, &format!("/leaderboard/{TINY}")).await;
+    assert!(board.contains(&format!(r#"href="/candidates/{}""#, ada.id)));
+    assert!(board.contains(&format!(r#"name="c" value="{}" form="compare-form""#, bob.id)));
+
     // Candidates see none of it.
     let session = app.open_invitation(&ada).await;
     for path in [format!("/candidates/{}", ada.id), format!("/compare?c={}", ada.id), format!("/leaderboard/{TINY}/board.csv")] {
