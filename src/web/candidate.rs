@@ -172,7 +172,7 @@ async fn challenge_page(state: &AppState, viewer: &Viewer, c: &Challenge, kept: 
     };
     let body = html! {
         p { (c.summary) }
-        (facts(&c))
+        (facts(c))
         p {
             a href=(format!("/challenges/{}/solution.py", c.slug)) download { "Download the starter solution.py" }
             " · "
