@@ -207,7 +207,10 @@ async fn invitations_page_typed(
             tbody { @for i in &invitations { tr {
                 td { input type="checkbox" name="c" value=(i.id) form="compare-form" aria-label=(format!("Compare {}", i.name)); }
                 td { a href=(format!("/candidates/{}", i.id)) { (i.name) } br; small { (i.email) } }
-                td { @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; } }
+                td {
+                    @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; }
+                    @if i.practice_runs > 0 { small.practice-runs { (i.practice_runs) " practice run" @if i.practice_runs != 1 { "s" } } }
+                }
                 td { (super::layout::when(i.created_at)) br; small { "by " (i.created_by) } }
                 td { (super::layout::when(i.expires_at)) }
                 td { (time_box_words(i)) }

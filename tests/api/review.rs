@@ -75,6 +75,9 @@ async fn interviewers_see_each_candidate_compare_them_and_export_the_board() {
     assert_eq!(lines.len(), 3, "a header and one line per candidate: {csv}");
     assert!(lines[1].starts_with("1,") && lines[1].contains("Ada") && lines[1].contains(&best), "{csv}");
 
+    let (_, list) = get(&app, &ivy, "/invitations").await;
+    assert!(list.contains(r#"<small class="practice-runs">1 practice run</small>"#), "the list shows practice too");
+
     // The leaderboard leads to each candidate's page and into the comparison.
     let (_, board) = get(&app, &ivy, &format!("/leaderboard/{TINY}")).await;
     assert!(board.contains(&format!(r#"href="/candidates/{}""#, ada.id)));
