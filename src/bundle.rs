@@ -85,6 +85,11 @@ impl Budget {
     }
 }
 
+/// Whether an entry names the bundle's own root (".", "./").
+fn is_root(name: &str) -> bool {
+    Path::new(name).components().all(|c| c == Component::CurDir)
+}
+
 /// The relative path of an entry, refused if it is absolute or contains `..`.
 fn checked_path(name: &str) -> Result<PathBuf, BundleError> {
     let path = Path::new(name);
@@ -109,6 +114,10 @@ fn unpack_tar_gz(bytes: &[u8], dest: &Path, budget: &mut Budget) -> Result<(), B
         let entry = entry.map_err(damaged)?;
         budget.entry()?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        // `tar czf bundle.tar.gz -C folder .` begins with the folder itself, "./": nothing to create.
+        if entry.header().entry_type() == tar::EntryType::Directory && is_root(&name) {
+            continue;
+        }
         let rel = checked_path(&name)?;
         let target = dest.join(&rel);
         match entry.header().entry_type() {
@@ -198,6 +207,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let result = unpack(bytes, dir.path(), limits);
         (dir, result)
+    }
+
+    #[test]
+    fn a_bundle_made_with_tar_c_folder_dot_unpacks() {
+        let bytes = tar_gz(&[
+            ("./", tar::EntryType::Directory, b""),
+            ("./challenge.toml", tar::EntryType::Regular, b"x"),
+            ("./data/", tar::EntryType::Directory, b""),
+            ("./data/a.csv", tar::EntryType::Regular, b"1"),
+        ]);
+        let (dir, result) = unpack_into(&bytes, BundleLimits::default());
+        assert_eq!(result.unwrap(), dir.path());
+        assert_eq!(std::fs::read(dir.path().join("data/a.csv")).unwrap(), b"1");
+        // A file may not pose as the root.
+        let bytes = tar_gz(&[("./", tar::EntryType::Regular, b"x")]);
+        assert!(matches!(unpack_into(&bytes, BundleLimits::default()).1, Err(BundleError::Traversal(_))));
     }
 
     #[test]

@@ -699,7 +699,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    fn new(train: Table, test: Table, label: &str, task: Task, input: Input) -> Result<Dataset, String> {
+    pub(crate) fn new(train: Table, test: Table, label: &str, task: Task, input: Input) -> Result<Dataset, String> {
         let train_idx =
             train.column_index(label).ok_or_else(|| format!("train file has no label column '{label}'"))?;
         let test_idx =

@@ -179,6 +179,44 @@ impl Grader {
         labels: HashMap<String, String>,
     ) -> anyhow::Result<SeededRun> {
         let (test_features, layout) = probes::with_probes(&data.test_features, &data.train, u64::from(seed));
+        let spec = self.predict_spec(challenge, data, &test_features, source, seed, labels)?;
+        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
+        refuse_starved(&outcome)?;
+        let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
+        Ok(SeededRun::new(seed, graded, outcome))
+    }
+
+    /// A practice run: one run, on the challenge's first seed, trained and scored on the public sample
+    /// only (see [`grading::practice`]); the hidden rows are never read. An `Err` is the service's
+    /// fault, a sample that cannot be practised on is a verdict.
+    pub async fn practice(&self, challenge: &Challenge, source: &[u8], labels: HashMap<String, String>) -> anyhow::Result<Outcome> {
+        let data = match grading::practice::dataset(challenge) {
+            Ok(data) => data,
+            Err(problem) => {
+                let report = grading::Report::failed(Verdict::InternalError, problem);
+                return Ok(Outcome { graded: Graded { report, predictions_csv: None }, log: String::new(), duration: Duration::ZERO });
+            }
+        };
+        let seed = challenge.run_seeds().first().copied().unwrap_or(challenge.seed);
+        let spec = self.predict_spec(challenge, &data, &data.test_features, source, seed, labels)?;
+        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
+        refuse_starved(&outcome)?;
+        let mut graded = grading::practice::grade(challenge, &data, &outcome);
+        graded.report.seed = Some(u64::from(seed));
+        Ok(Outcome { graded, log: outcome.log, duration: outcome.duration })
+    }
+
+    /// The sandbox run of a prediction challenge: the harness, the candidate's file, the training rows
+    /// with labels and the test rows without (with any probe rows among them).
+    fn predict_spec(
+        &self,
+        challenge: &Challenge,
+        data: &crate::challenge::Dataset,
+        test_features: &crate::challenge::Table,
+        source: &[u8],
+        seed: u32,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<RunSpec> {
         let job = serde_json::json!({
             "params": challenge.params,
             "task": challenge.task,
@@ -194,11 +232,7 @@ impl Grader {
             InputFile { name: "test.csv".into(), bytes: test_features.to_csv() },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&job)? },
         ];
-        let spec = RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels };
-        let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
-        refuse_starved(&outcome)?;
-        let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
-        Ok(SeededRun::new(seed, graded, outcome))
+        Ok(RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels })
     }
 
     /// A scored challenge: the candidate's code runs beside the challenge's harness; the challenge's

@@ -25,6 +25,8 @@ pub struct Claim {
     pub file_sha256: String,
     pub attempt: i64,
     pub worker: String,
+    /// A practice run: graded on the public sample only.
+    pub practice: bool,
 }
 
 /// Another submitter's earlier submission to the same challenge, by its fingerprints.
@@ -173,6 +175,69 @@ impl Store {
         Ok(id)
     }
 
+    /// Stores the file and queues a practice run for it: same queue, same workers, no quota taken. The
+    /// caller has checked the practice rate limit.
+    pub async fn create_practice(
+        &self,
+        challenge: &Slug,
+        version: i64,
+        file_name: &str,
+        bytes: &[u8],
+        owner: &crate::accounts::Owner,
+    ) -> anyhow::Result<SubmissionId> {
+        let sha = hex::encode(Sha256::digest(bytes));
+        self.write_file(&sha, bytes).await?;
+        let id = SubmissionId::new();
+        let now = now_ms();
+        let (invitation, user) = match owner {
+            crate::accounts::Owner::Invitation(i) => (Some(i.as_str()), None),
+            crate::accounts::Owner::User(u) => (None, Some(*u)),
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+            .bind(&sha)
+            .bind(bytes.len() as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO submissions (id, kind, challenge, challenge_version, file_sha256, file_name, status, created_at, invitation_id, user_id)
+             VALUES (?, 'practice', ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(challenge.as_str())
+        .bind(version)
+        .bind(&sha)
+        .bind(file_name)
+        .bind(now)
+        .bind(invitation)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .context("queueing a practice run")?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// How many practice runs `owner` queued since `since` (Unix ms), and when the oldest of them was.
+    pub async fn practice_since(&self, owner: &crate::accounts::Owner, since: i64) -> anyhow::Result<(i64, Option<i64>)> {
+        let (invitation, user) = match owner {
+            crate::accounts::Owner::Invitation(i) => (Some(i.clone()), None),
+            crate::accounts::Owner::User(u) => (None, Some(*u)),
+        };
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM submissions
+              WHERE kind = 'practice' AND created_at >= ?1
+                AND ((?2 IS NOT NULL AND invitation_id = ?2) OR (?3 IS NOT NULL AND user_id = ?3))",
+        )
+        .bind(since)
+        .bind(invitation)
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get("n"), row.get("oldest")))
+    }
+
     async fn write_file(&self, sha: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.files_dir.join(sha);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
@@ -209,7 +274,7 @@ impl Store {
               WHERE id = (SELECT id FROM submissions
                            WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?3)
                            ORDER BY created_at, id LIMIT 1)
-          RETURNING id, challenge, challenge_version, file_sha256, attempts",
+          RETURNING id, challenge, challenge_version, file_sha256, attempts, kind",
         )
         .bind(worker)
         .bind(now + lease.as_millis() as i64)
@@ -226,6 +291,7 @@ impl Store {
             file_sha256: row.get("file_sha256"),
             attempt: row.get("attempts"),
             worker: worker.to_owned(),
+            practice: row.get::<String, _>("kind") == "practice",
         }))
     }
 
@@ -289,7 +355,7 @@ impl Store {
                     r.report, r.log, r.duration_ms, r.challenge_version AS graded_version
                FROM submissions s
                LEFT JOIN results r ON r.id = (SELECT MAX(id) FROM results WHERE submission_id = s.id)
-              WHERE s.id = ?",
+              WHERE s.id = ? AND s.kind = 'submission'",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -379,7 +445,7 @@ impl Store {
     /// Queues a completed submission again, on `version`; its earlier results stay.
     pub async fn regrade(&self, id: SubmissionId, version: i64) -> anyhow::Result<Regrade> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM submissions WHERE id = ?")
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM submissions WHERE id = ? AND kind = 'submission'")
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
             .await?;

@@ -65,7 +65,7 @@ pub async fn run(ctx: WorkerContext, name: String) {
 }
 
 async fn process(ctx: &WorkerContext, claim: Claim) {
-    tracing::info!(challenge = %claim.challenge, "grading");
+    tracing::info!(challenge = %claim.challenge, practice = claim.practice, "grading");
     if claim.attempt > MAX_ATTEMPTS {
         let report = Report::failed(
             Verdict::InternalError,
@@ -124,6 +124,10 @@ async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
         (INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
         (PROCESS_LABEL.to_owned(), ctx.process.clone()),
     ]);
+    // Practice runs see only the public sample and are kept apart: they are not fingerprinted.
+    if claim.practice {
+        return ctx.grader.practice(&challenge, &source, labels).await;
+    }
     let mut outcome = ctx.grader.grade(&challenge, &source, labels).await?;
     let mine = similar::prints_of(&challenge, &source);
     ctx.store.save_fingerprints(claim.id, &claim.challenge, &mine.to_bytes()).await?;

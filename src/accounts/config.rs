@@ -21,6 +21,18 @@ pub struct AccessConfig {
     /// Submissions a staff user may make per minute.
     #[arg(long, env = "MLGRADE_STAFF_SUBMISSIONS_PER_MINUTE", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub staff_submissions_per_minute: u32,
+    /// Practice runs (graded on the public sample, outside the submission limit) one candidate or
+    /// staff user may queue per hour.
+    #[arg(long, env = "MLGRADE_PRACTICE_RUNS_PER_HOUR", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub practice_runs_per_hour: u32,
+    /// The SMTP relay invitation links are e-mailed through, e.g. `smtp://127.0.0.1:25`,
+    /// `smtp://user:password@host:587?tls=required` or `smtps://user:password@host:465`. Without it no
+    /// mail is sent and staff copy the link.
+    #[arg(long, env = "MLGRADE_SMTP_URL")]
+    pub smtp_url: Option<super::mail::SmtpUrl>,
+    /// The sender of those e-mails, e.g. `Hiring <jobs@example.com>`.
+    #[arg(long, env = "MLGRADE_MAIL_FROM")]
+    pub mail_from: Option<super::mail::From>,
     /// Hours a staff sign-in lasts.
     #[arg(long, env = "MLGRADE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub session_hours: u32,
@@ -34,6 +46,9 @@ impl Default for AccessConfig {
             submission_cooldown_seconds: 60,
             sign_in_attempts: 5,
             staff_submissions_per_minute: 120,
+            practice_runs_per_hour: 30,
+            smtp_url: None,
+            mail_from: None,
             session_hours: 12,
         }
     }

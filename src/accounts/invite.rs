@@ -31,6 +31,13 @@ pub struct InvitationRequest {
     /// Least seconds between two submissions (default: the service's setting).
     #[serde(default)]
     pub cooldown_seconds: Option<i64>,
+    /// A time box in minutes, counted from when the candidate first opens a challenge (default: none,
+    /// the invitation's validity is the only limit).
+    #[serde(default)]
+    pub time_limit_minutes: Option<i64>,
+    /// E-mail the link to the candidate (default: yes, when the service has an SMTP relay).
+    #[serde(default)]
+    pub send_email: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -96,12 +103,18 @@ impl InvitationRequest {
         if !(0..=86_400).contains(&cooldown) {
             return Err(format!("cooldown_seconds: must be between 0 and 86400, not {cooldown}"));
         }
+        if let Some(minutes) = self.time_limit_minutes {
+            if !(1..=10_080).contains(&minutes) {
+                return Err(format!("time_limit_minutes: must be between 1 and 10080 (a week), not {minutes}"));
+            }
+        }
         Ok(NewInvitation {
             name: name.to_owned(),
             email,
             challenges,
             expires_at: now_ms() + (hours * 3_600_000.0).round() as i64,
             cooldown_seconds: cooldown,
+            time_limit_minutes: self.time_limit_minutes,
         })
     }
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod invite;
+pub mod mail;
 pub mod password;
 pub mod quota;
 pub mod ratelimit;
@@ -120,13 +121,16 @@ pub struct Access {
     pub sign_in: RateLimiter,
     /// Submissions per staff user (candidates have their cooldown and limit in the database).
     pub staff_submissions: RateLimiter,
+    /// The SMTP relay, when one is configured.
+    pub mail: Option<mail::Mailer>,
 }
 
 impl Access {
     pub fn new(config: AccessConfig, pool: sqlx::SqlitePool) -> Arc<Access> {
         let sign_in = RateLimiter::new(config.sign_in_attempts, std::time::Duration::from_secs(15 * 60));
         let staff_submissions = RateLimiter::new(config.staff_submissions_per_minute, std::time::Duration::from_secs(60));
-        Arc::new(Access { config, db: store::AccountStore::new(pool), sign_in, staff_submissions })
+        let mail = config.smtp_url.as_ref().map(|url| mail::Mailer::new(url, config.mail_from.as_ref()));
+        Arc::new(Access { config, db: store::AccountStore::new(pool), sign_in, staff_submissions, mail })
     }
 }
 

@@ -17,6 +17,33 @@ pub enum QuotaError {
     Cooldown { wait_ms: i64 },
     #[error("all {limit} submissions for '{challenge}' are used")]
     LimitReached { challenge: String, limit: i64 },
+    #[error("your {minutes} minutes are over (the time box ended at {}); nothing more can be submitted", super::time::format_utc(*.ended_at))]
+    TimeUp { minutes: i64, ended_at: i64 },
+}
+
+/// Refuses when the invitation's time box has run out; starts its clock when it has not started (a
+/// candidate may submit through the API without opening a challenge page).
+pub async fn check_time_box(tx: &mut Transaction<'_, Sqlite>, invitation: &str, now: i64) -> anyhow::Result<()> {
+    let row = sqlx::query("SELECT time_limit_minutes, started_at FROM invitations WHERE id = ?")
+        .bind(invitation)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(QuotaError::Closed)?;
+    let (limit, started): (Option<i64>, Option<i64>) = (row.get("time_limit_minutes"), row.get("started_at"));
+    match (limit, started) {
+        (Some(minutes), Some(started)) if started + minutes * 60_000 <= now => {
+            Err(QuotaError::TimeUp { minutes, ended_at: started + minutes * 60_000 }.into())
+        }
+        (_, None) => {
+            sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ? AND started_at IS NULL")
+                .bind(now)
+                .bind(invitation)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Records who owns submission `id` and, for a candidate, takes one submission from the quota.
@@ -48,6 +75,7 @@ async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge
     if inv.get::<Option<i64>, _>("revoked_at").is_some() || inv.get::<i64, _>("expires_at") <= now {
         return Err(QuotaError::Closed.into());
     }
+    check_time_box(tx, invitation, now).await?;
     let cooldown_ms = inv.get::<i64, _>("cooldown_seconds") * 1000;
     if let Some(last) = inv.get::<Option<i64>, _>("last_submission_at") {
         let wait_ms = last + cooldown_ms - now;

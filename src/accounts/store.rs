@@ -70,6 +70,14 @@ pub struct InvitationRow {
     pub last_submission_at: Option<i64>,
     pub state: InvitationState,
     pub challenges: Vec<Quota>,
+    /// The time box, when the invitation has one.
+    pub time_limit_minutes: Option<i64>,
+    /// When the candidate first opened a challenge (the time box starts then).
+    pub started_at: Option<i64>,
+    /// The candidate's latest submission or practice run.
+    pub last_activity_at: Option<i64>,
+    /// Practice runs made (they never count against the limits).
+    pub practice_runs: i64,
 }
 
 impl InvitationRow {
@@ -81,6 +89,30 @@ impl InvitationRow {
     pub fn quota(&self, challenge: &str) -> Option<&Quota> {
         self.challenges.iter().find(|q| q.challenge == challenge)
     }
+
+    /// When the time box ends, once it has started.
+    pub fn deadline(&self) -> Option<i64> {
+        Some(self.started_at? + self.time_limit_minutes? * 60_000)
+    }
+
+    /// Milliseconds left in the time box; `None` without a box or before it starts.
+    pub fn time_left_ms(&self, now: i64) -> Option<i64> {
+        self.deadline().map(|d| (d - now).max(0))
+    }
+
+    pub fn time_is_up(&self, now: i64) -> bool {
+        self.deadline().is_some_and(|d| d <= now)
+    }
+
+    /// From the start to the latest submission or practice run, within the time box.
+    pub fn time_used_ms(&self) -> Option<i64> {
+        let used = self.last_activity_at? - self.started_at?;
+        Some(match self.time_limit_minutes {
+            Some(limit) => used.min(limit * 60_000),
+            None => used,
+        }
+        .max(0))
+    }
 }
 
 pub struct NewInvitation {
@@ -89,6 +121,7 @@ pub struct NewInvitation {
     pub challenges: Vec<(String, i64)>,
     pub expires_at: i64,
     pub cooldown_seconds: i64,
+    pub time_limit_minutes: Option<i64>,
 }
 
 /// What an invitation token opens.
@@ -163,6 +196,8 @@ pub struct SubmissionFilter {
     /// Only candidates' work (submissions that belong to an invitation), leaving out staff's and API
     /// tokens' test runs.
     pub candidates_only: bool,
+    /// Practice runs instead of submissions (the two are never listed together).
+    pub practice: bool,
 }
 
 fn parse_status(s: &str) -> Status {
@@ -480,8 +515,8 @@ impl AccountStore {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO invitations (id, token_sha256, name, email, created_by, created_at, expires_at, cooldown_seconds)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invitations (id, token_sha256, name, email, created_by, created_at, expires_at, cooldown_seconds, time_limit_minutes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(secret_hash(&token))
@@ -491,6 +526,7 @@ impl AccountStore {
         .bind(now)
         .bind(new.expires_at)
         .bind(new.cooldown_seconds)
+        .bind(new.time_limit_minutes)
         .execute(&mut *tx)
         .await?;
         for (challenge, limit) in &new.challenges {
@@ -506,6 +542,18 @@ impl AccountStore {
         audit(&mut tx, actor.id, "invitation.create", &format!("invitation {id}"), &detail).await?;
         tx.commit().await?;
         Ok((id, token))
+    }
+
+    /// Starts the invitation's clock, once: the first time its candidate opens a challenge (or
+    /// submits without having opened one).
+    pub async fn start_clock(&self, invitation: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ? AND started_at IS NULL")
+            .bind(now_ms())
+            .bind(invitation)
+            .execute(&self.pool)
+            .await
+            .context("starting the invitation's clock")?;
+        Ok(())
     }
 
     pub async fn invitation_by_token(&self, token: &str) -> anyhow::Result<InvitationLookup> {
@@ -532,7 +580,9 @@ impl AccountStore {
     async fn load_invitations(&self, only: Option<&str>) -> anyhow::Result<Vec<InvitationRow>> {
         let rows = sqlx::query(
             "SELECT i.id, i.name, i.email, u.name AS created_by, i.created_at, i.expires_at, i.revoked_at,
-                    i.cooldown_seconds, i.last_submission_at
+                    i.cooldown_seconds, i.last_submission_at, i.time_limit_minutes, i.started_at,
+                    (SELECT MAX(created_at) FROM submissions s WHERE s.invitation_id = i.id) AS last_activity_at,
+                    (SELECT COUNT(*) FROM submissions s WHERE s.invitation_id = i.id AND s.kind = 'practice') AS practice_runs
                FROM invitations i JOIN users u ON u.id = i.created_by
               WHERE ?1 IS NULL OR i.id = ?1 ORDER BY i.created_at DESC",
         )
@@ -570,6 +620,10 @@ impl AccountStore {
                     last_submission_at: r.get("last_submission_at"),
                     state: invitation_state(expires_at, revoked_at, now),
                     challenges,
+                    time_limit_minutes: r.get("time_limit_minutes"),
+                    started_at: r.get("started_at"),
+                    last_activity_at: r.get("last_activity_at"),
+                    practice_runs: r.get("practice_runs"),
                 }
             })
             .collect())
@@ -591,14 +645,95 @@ impl AccountStore {
         Ok(true)
     }
 
+    /// Moves the expiry `hours` later, counted from now when it has already passed (an expired
+    /// invitation opens again). False when there is no such unrevoked invitation.
+    pub async fn extend_invitation(&self, actor: &StaffUser, id: &str, hours: f64) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE invitations SET expires_at = MAX(expires_at, ?1) + ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING expires_at",
+        )
+        .bind(now)
+        .bind((hours * 3_600_000.0).round() as i64)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        let until = super::time::format_utc(row.get("expires_at"));
+        audit(&mut tx, actor.id, "invitation.extend", &format!("invitation {id}"), &format!("+{hours} h, until {until}")).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Raises one challenge's submission limit by `more`. False when the invitation does not include
+    /// the challenge or was revoked.
+    pub async fn add_attempts(&self, actor: &StaffUser, id: &str, challenge: &str, more: i64) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE invitation_challenges SET submission_limit = submission_limit + ?1
+              WHERE invitation_id = ?2 AND challenge = ?3
+                AND EXISTS (SELECT 1 FROM invitations WHERE id = ?2 AND revoked_at IS NULL)",
+        )
+        .bind(more)
+        .bind(id)
+        .bind(challenge)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit(&mut tx, actor.id, "invitation.add_attempts", &format!("invitation {id}"), &format!("{challenge} +{more}")).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Gives an invitation a new link: the old token stops working and its browser sessions end, the
+    /// submissions, limits and clock stay. Returns the new token, or `None` when there is no such
+    /// unrevoked invitation.
+    pub async fn reissue_invitation(&self, actor: &StaffUser, id: &str) -> anyhow::Result<Option<String>> {
+        let token = new_secret("mlgi_");
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE invitations SET token_sha256 = ? WHERE id = ? AND revoked_at IS NULL RETURNING name, email")
+            .bind(secret_hash(&token))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        sqlx::query("DELETE FROM sessions WHERE invitation_id = ?").bind(id).execute(&mut *tx).await?;
+        let detail = format!("{} <{}>", row.get::<String, _>("name"), row.get::<String, _>("email"));
+        audit(&mut tx, actor.id, "invitation.reissue", &format!("invitation {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
     // ---- submissions, notes, audit ----
 
     pub async fn submission(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
-        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ?"))
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'submission'"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(submission_row).transpose()
+    }
+
+    /// A practice run, by id.
+    pub async fn practice_run(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'practice'"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(submission_row).transpose()
+    }
+
+    /// How many practice runs an invitation made, per challenge.
+    pub async fn practice_counts(&self, invitation: &str) -> anyhow::Result<std::collections::BTreeMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT challenge, COUNT(*) AS n FROM submissions WHERE kind = 'practice' AND invitation_id = ? GROUP BY challenge",
+        )
+        .bind(invitation)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("challenge"), r.get("n"))).collect())
     }
 
     /// Submissions matching `filter`, newest first, at most `limit`.
@@ -611,6 +746,7 @@ impl AccountStore {
                 AND (?3 IS NULL OR r.verdict = ?3)
                 AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 OR LOWER(COALESCE(i.email, '')) LIKE ?4)
                 AND (?6 = 0 OR s.invitation_id IS NOT NULL)
+                AND s.kind = CASE WHEN ?7 THEN 'practice' ELSE 'submission' END
               ORDER BY s.created_at DESC, s.id DESC LIMIT ?5"
         ))
         .bind(&filter.challenge)
@@ -619,6 +755,7 @@ impl AccountStore {
         .bind(candidate)
         .bind(limit)
         .bind(filter.candidates_only)
+        .bind(filter.practice)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(submission_row).collect()
@@ -682,4 +819,45 @@ pub enum SessionLookup {
     /// The candidate's invitation expired or was revoked.
     Closed,
     Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(limit: Option<i64>, started: Option<i64>, last: Option<i64>) -> InvitationRow {
+        InvitationRow {
+            id: "i".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            created_by: "ivy".into(),
+            created_at: 0,
+            expires_at: i64::MAX,
+            revoked_at: None,
+            cooldown_seconds: 0,
+            last_submission_at: None,
+            state: InvitationState::Active,
+            challenges: Vec::new(),
+            time_limit_minutes: limit,
+            started_at: started,
+            last_activity_at: last,
+            practice_runs: 0,
+        }
+    }
+
+    #[test]
+    fn a_time_box_counts_from_the_start_and_caps_the_time_used() {
+        let minute = 60_000;
+        let unstarted = invitation(Some(90), None, None);
+        assert_eq!((unstarted.deadline(), unstarted.time_left_ms(0), unstarted.time_is_up(i64::MAX)), (None, None, false));
+        let running = invitation(Some(90), Some(10 * minute), Some(40 * minute));
+        assert_eq!(running.deadline(), Some(100 * minute));
+        assert_eq!(running.time_left_ms(70 * minute), Some(30 * minute));
+        assert!(!running.time_is_up(99 * minute) && running.time_is_up(100 * minute));
+        assert_eq!(running.time_used_ms(), Some(30 * minute));
+        let overran = invitation(Some(90), Some(0), Some(200 * minute));
+        assert_eq!(overran.time_used_ms(), Some(90 * minute), "never more than the box");
+        let untimed = invitation(None, Some(0), Some(200 * minute));
+        assert_eq!((untimed.deadline(), untimed.time_used_ms()), (None, Some(200 * minute)));
+    }
 }

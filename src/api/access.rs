@@ -137,6 +137,7 @@ pub fn quota_error(e: anyhow::Error) -> ApiError {
         },
         Ok(q @ QuotaError::LimitReached { .. }) => ApiError::TooManyRequests { message: q.to_string(), retry_after_secs: None },
         Ok(QuotaError::Closed) => ApiError::InvitationClosed,
+        Ok(q @ QuotaError::TimeUp { .. }) => ApiError::Forbidden(q.to_string()),
         Ok(QuotaError::NotInvited(slug)) => ApiError::NotFound(format!("no challenge named '{slug}'")),
         Err(e) => ApiError::Internal(e),
     }

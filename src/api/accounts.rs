@@ -67,6 +67,22 @@ pub struct CreatedInvitation {
     pub token: String,
     pub expires_at: i64,
     pub challenges: Vec<Quota>,
+    /// Whether the link was e-mailed to the candidate (only when SMTP is configured).
+    pub emailed: bool,
+    /// Why the e-mail could not be sent, when it was asked for and failed; the invitation stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_problem: Option<String>,
+}
+
+impl CreatedInvitation {
+    /// What happened to the e-mail, in a sentence for the page; nothing when none was asked for.
+    pub fn email_sentence(&self, to: &str) -> Option<String> {
+        match (&self.email_problem, self.emailed) {
+            (Some(problem), _) => Some(format!("The e-mail could not be sent ({problem}); copy the link instead.")),
+            (None, true) => Some(format!("The link was e-mailed to {to}.")),
+            (None, false) => None,
+        }
+    }
 }
 
 /// The service's address as the caller sees it: the configured public URL, or the Host header
@@ -93,19 +109,51 @@ pub async fn create_invitation(
     actor: &crate::accounts::StaffUser,
     request: &InvitationRequest,
     headers: &HeaderMap,
+    send_email: bool,
 ) -> ApiResult<CreatedInvitation> {
     let new = request
         .validate(&state.grader.catalogue, state.access.config.submission_cooldown_seconds)
         .map_err(ApiError::BadRequest)?;
     let (id, token) = state.access.db.create_invitation(actor, &new).await?;
     let link = format!("/i/{token}");
+    let url = format!("{}{link}", base_url(state, headers));
+    let challenges: Vec<String> = new.challenges.iter().map(|(c, _)| c.clone()).collect();
+    let email_problem = match (&state.access.mail, send_email) {
+        (Some(mailer), true) => mail_link(state, mailer, &new.name, &new.email, &url, new.expires_at, new.time_limit_minutes, &challenges).await.err(),
+        _ => None,
+    };
     Ok(CreatedInvitation {
-        url: format!("{}{link}", base_url(state, headers)),
+        url,
         link,
         id,
         token,
         expires_at: new.expires_at,
         challenges: new.challenges.into_iter().map(|(challenge, limit)| Quota { challenge, limit, used: 0 }).collect(),
+        emailed: state.access.mail.is_some() && send_email && email_problem.is_none(),
+        email_problem,
+    })
+}
+
+/// E-mails an invitation link; the error is a sentence for staff (the cause goes to the log).
+#[allow(clippy::too_many_arguments)]
+pub async fn mail_link(
+    state: &AppState,
+    mailer: &crate::accounts::mail::Mailer,
+    name: &str,
+    email: &str,
+    url: &str,
+    expires_at: i64,
+    time_limit_minutes: Option<i64>,
+    challenges: &[String],
+) -> Result<(), String> {
+    let titles = challenges
+        .iter()
+        .map(|c| state.grader.catalogue.get(c).map(|ch| ch.title.clone()).unwrap_or_else(|| c.clone()))
+        .collect();
+    let mail = crate::accounts::mail::InvitationMail { name, email, url, expires_at, time_limit_minutes, challenges: titles };
+    mailer.send_invitation(&mail).await.map_err(|e| {
+        tracing::warn!(error = %format!("{e:#}"), "e-mailing an invitation failed");
+        format!("{e:#}")
     })
 }
 
@@ -120,7 +168,8 @@ pub async fn post_invitation(
     body: Result<Json<InvitationRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedInvitation>)> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let created = create_invitation(&state, &actor, &request, &headers).await?;
+    let send_email = request.send_email.unwrap_or(true);
+    let created = create_invitation(&state, &actor, &request, &headers, send_email).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -299,6 +348,7 @@ impl ListQuery {
             verdict: some(&self.verdict),
             candidate: some(&self.candidate),
             candidates_only: false,
+            practice: false,
         }
     }
 }

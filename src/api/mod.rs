@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod auth;
 pub mod challenges;
 pub mod error;
+pub mod invitations;
 pub mod openapi;
+pub mod practice;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -48,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions/{id}", get(submissions::get))
         .route("/submissions/{id}/predictions", get(submissions::predictions))
         .route("/submissions/{id}/regrade", post(submissions::regrade))
+        .route("/challenges/{slug}/practice", post(practice::create).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/practice/{id}", get(practice::get))
         .route("/challenges/{slug}", get(challenges::detail))
         .route("/challenges/{slug}/sample.csv", get(challenges::sample))
         .route("/challenges/{slug}/solution.py", get(challenges::starter))
@@ -59,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/invitations", post(accounts::post_invitation).get(accounts::list_invitations))
         .route("/invitations/{id}", get(accounts::get_invitation))
         .route("/invitations/{id}/revoke", post(accounts::revoke_invitation))
+        .route("/invitations/{id}/extend", post(invitations::extend))
+        .route("/invitations/{id}/attempts", post(invitations::add_attempts))
+        .route("/invitations/{id}/reissue", post(invitations::reissue))
         .route("/tokens", post(accounts::post_token).get(accounts::list_tokens))
         .route("/tokens/{id}/revoke", post(accounts::revoke_token))
         .route("/users", post(accounts::post_user).get(accounts::list_users))
@@ -108,6 +115,20 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Va
     Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route".into())
+/// An unknown route: an HTML page with the site's navigation for a browser, JSON for anything else
+/// and for every address under `/api/`.
+async fn not_found(
+    viewer: Result<crate::web::MaybeViewer, crate::web::PageError>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let browser = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if browser && !uri.path().starts_with("/api/") {
+        let viewer = viewer.ok().and_then(|v| v.0);
+        return crate::web::not_found_page(viewer.as_ref());
+    }
+    ApiError::NotFound("no such route".into()).into_response()
 }

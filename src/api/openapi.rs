@@ -231,6 +231,53 @@ fn starter_doc() {}
     security(("bearer" = [])))]
 fn public_file_doc() {}
 
+// ---- practice runs ----
+
+/// Run a Python file on the challenge's public sample (multipart `file`): trained on three of every
+/// four sample rows and scored on the fourth, never on hidden rows. Takes nothing from the submission
+/// limit or the cooldown; limited per hour on its own (`MLGRADE_PRACTICE_RUNS_PER_HOUR`).
+#[utoipa::path(post, path = "/api/v1/challenges/{slug}/practice", tag = "practice", params(("slug" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 202, body = super::practice::PracticeAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "unknown or uninvited challenge"),
+              (status = 409, body = ErrorBody, description = "the challenge is graded by its own scoring program and has no sample rows"),
+              (status = 413, body = ErrorBody), (status = 429, body = ErrorBody, description = "the hourly practice limit (with Retry-After)")),
+    security(("bearer" = [])))]
+fn create_practice_doc() {}
+
+/// A practice run, like a submission: status, verdict, score and metrics on the held-out sample rows,
+/// message, log. Staff see every run; a candidate its own.
+#[utoipa::path(get, path = "/api/v1/practice/{id}", tag = "practice", params(("id" = String, Path)),
+    responses((status = 200, body = super::practice::PracticeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+fn get_practice_doc() {}
+
+/// Move an invitation's expiry later (`{"hours": 24}`), counted from now when it has passed. Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/extend", tag = "invitations", params(("id" = String, Path)),
+    request_body = super::invitations::ExtendRequest,
+    responses((status = 200, body = crate::accounts::store::InvitationRow), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such unrevoked invitation")),
+    security(("bearer" = [])))]
+fn extend_invitation_doc() {}
+
+/// Add submissions to one challenge of an invitation (`{"challenge": "slug", "more": 2}`). Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/attempts", tag = "invitations", params(("id" = String, Path)),
+    request_body = super::invitations::AttemptsRequest,
+    responses((status = 200, body = crate::accounts::store::InvitationRow), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such unrevoked invitation, or not that challenge")),
+    security(("bearer" = [])))]
+fn add_attempts_doc() {}
+
+/// A new link for a lost one: the old token and its sessions stop; submissions, limits and the clock
+/// stay. The new token is shown once (and e-mailed when SMTP is configured, unless `send_email` is
+/// false). Staff only.
+#[utoipa::path(post, path = "/api/v1/invitations/{id}/reissue", tag = "invitations", params(("id" = String, Path)),
+    request_body(content = Option<super::invitations::ReissueRequest>, description = "optional"),
+    responses((status = 200, body = super::invitations::Reissued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such unrevoked invitation")),
+    security(("bearer" = [])))]
+fn reissue_invitation_doc() {}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -252,6 +299,7 @@ impl Modify for BearerAuth {
         healthz_doc, openapi_doc,
         create_submission_doc, get_submission_doc, predictions_doc, regrade_doc,
         challenges_doc, upload_doc, challenge_doc, sample_doc, starter_doc, public_file_doc,
+        create_practice_doc, get_practice_doc, extend_invitation_doc, add_attempts_doc, reissue_invitation_doc,
         super::accounts::me, super::accounts::list_submissions, super::accounts::results_csv,
         super::accounts::post_invitation, super::accounts::list_invitations, super::accounts::get_invitation,
         super::accounts::revoke_invitation,

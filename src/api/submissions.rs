@@ -136,7 +136,7 @@ fn unknown_challenge(name: &str) -> ApiError {
 }
 
 /// The source must fit the cap and be text: UTF-8 without NUL bytes.
-fn check_source(bytes: &[u8], cap: usize) -> ApiResult<()> {
+pub(crate) fn check_source(bytes: &[u8], cap: usize) -> ApiResult<()> {
     if bytes.len() > cap {
         return Err(ApiError::PayloadTooLarge(format!("the file is {} bytes; the limit is {cap}", bytes.len())));
     }
@@ -151,7 +151,7 @@ fn check_source(bytes: &[u8], cap: usize) -> ApiResult<()> {
     Ok(())
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge("the upload is larger than the limit".into())
     } else {

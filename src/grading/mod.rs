@@ -6,6 +6,7 @@
 mod checks;
 pub mod interval;
 pub mod metrics;
+pub mod practice;
 mod predictions;
 mod runs;
 pub mod scored;

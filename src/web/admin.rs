@@ -12,7 +12,6 @@ use super::session::{CsrfForm, Viewer};
 use super::PageResult;
 use crate::accounts::invite::{Grant, InvitationRequest, DEFAULT_LIMIT};
 use crate::accounts::store::InvitationState;
-use crate::accounts::time::format_utc;
 use crate::accounts::Role;
 use crate::api::accounts::{self as api, CreatedInvitation, UserRequest};
 use crate::api::error::ApiError;
@@ -115,58 +114,113 @@ pub async fn upload_bundle(State(state): State<AppState>, viewer: Viewer, mut fo
 
 // ---- invitations ----
 
-fn invitation_form(state: &AppState, viewer: &Viewer, problem: Option<&str>) -> Markup {
+/// The invitation form; after a refusal it holds what was typed (`typed`), not the defaults.
+fn invitation_form(state: &AppState, viewer: &Viewer, problem: Option<&str>, typed: Option<&[(String, String)]>) -> Markup {
+    let value = |k: &str, default: String| match typed {
+        Some(fields) => fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default(),
+        None => default,
+    };
+    let checked = |slug: &str| typed.is_some_and(|f| f.iter().any(|(k, v)| k == "challenge" && v == slug));
     html! {
         h2 { "Invite a candidate" }
-        @if let Some(p) = problem { p.error role="alert" { (p) } }
+        @if let Some(p) = problem { p.error #invitation-problem role="alert" { (p) } }
         form.stack method="post" action="/invitations" {
             (csrf_field(viewer))
             label for="inv-name" { "Candidate's name" }
-            input #inv-name type="text" name="name" required maxlength="200";
+            input #inv-name type="text" name="name" required maxlength="200" value=(value("name", String::new()));
             label for="inv-email" { "E-mail address" }
-            input #inv-email type="email" name="email" required;
+            input #inv-email type="email" name="email" required value=(value("email", String::new()));
             fieldset {
                 legend { "Challenges" }
                 @for c in state.grader.catalogue.all() {
-                    div { label { input type="checkbox" name="challenge" value=(c.slug); " " (c.title) } }
+                    div { label { input type="checkbox" name="challenge" value=(c.slug) checked[checked(c.slug.as_str())]; " " (c.title) } }
                 }
             }
             label for="inv-limit" { "Submissions allowed per challenge" }
-            input #inv-limit type="number" name="submission_limit" min="1" max="1000" value=(DEFAULT_LIMIT);
+            input #inv-limit type="number" name="submission_limit" min="1" max="1000" value=(value("submission_limit", DEFAULT_LIMIT.to_string()));
             label for="inv-days" { "Valid for (days)" }
-            input #inv-days type="number" name="days" min="0.01" max="365" step="any" value="7";
+            input #inv-days type="number" name="days" min="0.01" max="365" step="any" value=(value("days", "7".into()));
+            label for="inv-time" { "Time box (minutes from opening the first challenge; empty for none)" }
+            input #inv-time type="number" name="time_limit_minutes" min="1" max="10080" value=(value("time_limit_minutes", String::new()));
             label for="inv-cooldown" { "Pause between submissions (seconds)" }
-            input #inv-cooldown type="number" name="cooldown_seconds" min="0" max="86400" value=(state.access.config.submission_cooldown_seconds);
+            input #inv-cooldown type="number" name="cooldown_seconds" min="0" max="86400" value=(value("cooldown_seconds", state.access.config.submission_cooldown_seconds.to_string()));
+            @if state.access.mail.is_some() {
+                label.check { input type="checkbox" name="send_email" value="1" checked[typed.is_none() || checked_box(typed, "send_email")]; " E-mail the link to the candidate" }
+            }
             button type="submit" { "Create invitation" }
         }
     }
 }
 
+fn checked_box(typed: Option<&[(String, String)]>, name: &str) -> bool {
+    typed.is_some_and(|f| f.iter().any(|(k, _)| k == name))
+}
+
+/// The time box of an invitation in a few words, for the staff tables.
+pub fn time_box_words(i: &crate::accounts::store::InvitationRow) -> Markup {
+    html! {
+        @match (i.started_at, i.time_limit_minutes) {
+            (None, Some(m)) => { "not started · " (m) " min box" }
+            (None, None) => { "not started" }
+            (Some(start), limit) => {
+                "started " (super::layout::when(start))
+                @if let Some(used) = i.time_used_ms() { br; small { "used " (crate::accounts::time::span(used)) @if let Some(m) = limit { " of " (m) " min" } } }
+                @else if let Some(m) = limit { br; small { (m) " min box" } }
+            }
+        }
+    }
+}
+
 async fn invitations_page(state: &AppState, viewer: &Viewer, created: Option<&CreatedInvitation>, problem: Option<&str>) -> PageResult<Response> {
+    invitations_page_typed(state, viewer, created, problem, None).await
+}
+
+async fn invitations_page_typed(
+    state: &AppState,
+    viewer: &Viewer,
+    created: Option<&CreatedInvitation>,
+    problem: Option<&str>,
+    typed: Option<&[(String, String)]>,
+) -> PageResult<Response> {
     viewer.require_staff()?;
     let invitations = state.access.db.invitations().await?;
+    let created_email = created.and_then(|c| {
+        let to = invitations.iter().find(|i| i.id == c.id).map(|i| i.email.as_str()).unwrap_or("the candidate");
+        c.email_sentence(to)
+    });
     let body = html! {
         @if let Some(c) = created {
             div role="status" {
                 p.ok { "Invitation created. Send the candidate this link; it is shown only now:" }
                 p.secret #invitation-link { (c.url) }
+                button type="button" data-copy="invitation-link" hidden { "Copy" }
+                @if let Some(sent) = created_email.as_deref() { p #email-sent { (sent) } }
             }
         }
-        (invitation_form(state, viewer, problem))
+        (invitation_form(state, viewer, problem, typed))
         h2 { "Invitations" }
-        table {
-            thead { tr { th { "Candidate" } th { "Challenges (used of allowed)" } th { "Created" } th { "Expires" } th { "State" } th { "" } } }
+        form #compare-form method="get" action="/compare" {
+            p { "Tick two to four candidates to see them side by side: " button type="submit" { "Compare" } }
+        }
+        table #invitations {
+            thead { tr { th { span.visually-hidden { "Compare" } } th { "Candidate" } th { "Challenges (used of allowed)" } th { "Created" } th { "Expires" } th { "Time" } th { "State" } th { "" } } }
             tbody { @for i in &invitations { tr {
-                td { (i.name) br; small { (i.email) } }
-                td { @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; } }
-                td { (format_utc(i.created_at)) br; small { "by " (i.created_by) } }
-                td { (format_utc(i.expires_at)) }
+                td { input type="checkbox" name="c" value=(i.id) form="compare-form" aria-label=(format!("Compare {}", i.name)); }
+                td { a href=(format!("/candidates/{}", i.id)) { (i.name) } br; small { (i.email) } }
+                td {
+                    @for q in &i.challenges { (q.challenge) " " (q.used) "/" (q.limit) br; }
+                    @if i.practice_runs > 0 { small.practice-runs { (i.practice_runs) " practice run" @if i.practice_runs != 1 { "s" } } }
+                }
+                td { (super::layout::when(i.created_at)) br; small { "by " (i.created_by) } }
+                td { (super::layout::when(i.expires_at)) }
+                td { (time_box_words(i)) }
                 td { (badge(match i.state { InvitationState::Active => "active", InvitationState::Expired => "expired", InvitationState::Revoked => "revoked" })) }
                 td {
-                    a href=(format!("/dashboard?candidate={}", super::session::encode_query(&i.email))) { "submissions" }
+                    a href=(format!("/candidates/{}", i.id)) { "candidate page" }
                     @if i.state == InvitationState::Active {
                         " "
-                        form.inline method="post" action=(format!("/invitations/{}/revoke", i.id)) {
+                        form.inline method="post" action=(format!("/invitations/{}/revoke", i.id))
+                            data-confirm=(format!("Revoke the invitation of {}? Their link stops working at once.", i.name)) {
                             (csrf_field(viewer))
                             button type="submit" aria-label=(format!("Revoke the invitation of {}", i.name)) { "Revoke" }
                         }
@@ -201,6 +255,8 @@ fn invitation_request(fields: &[(String, String)]) -> Result<(String, Invitation
         submission_limit: number("submission_limit", "Submissions allowed")?.map(|v| v as i64),
         expires_in_hours: number("days", "Valid for")?.map(|d| d * 24.0),
         cooldown_seconds: number("cooldown_seconds", "Pause between submissions")?.map(|v| v as i64),
+        time_limit_minutes: number("time_limit_minutes", "Time box")?.map(|v| v.round() as i64),
+        send_email: None,
     };
     Ok((one("csrf"), request))
 }
@@ -217,11 +273,12 @@ pub async fn create_invitation(
     viewer.check_csrf(csrf)?;
     let request = match invitation_request(&fields) {
         Ok((_, r)) => r,
-        Err(problem) => return invitations_page(&state, &viewer, None, Some(&problem)).await,
+        Err(problem) => return invitations_page_typed(&state, &viewer, None, Some(&problem), Some(&fields)).await,
     };
-    match api::create_invitation(&state, &user, &request, &headers).await {
+    let send_email = fields.iter().any(|(k, _)| k == "send_email");
+    match api::create_invitation(&state, &user, &request, &headers, send_email).await {
         Ok(created) => invitations_page(&state, &viewer, Some(&created), None).await,
-        Err(ApiError::BadRequest(problem)) => invitations_page(&state, &viewer, None, Some(&problem)).await,
+        Err(ApiError::BadRequest(problem)) => invitations_page_typed(&state, &viewer, None, Some(&problem), Some(&fields)).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -260,8 +317,8 @@ async fn tokens_page(state: &AppState, viewer: &Viewer, created: Option<&str>) -
             thead { tr { th { "Name" } th { "Created" } th { "Last used" } th { "State" } th { "" } } }
             tbody { @for t in &tokens { tr {
                 td { (t.name) }
-                td { (format_utc(t.created_at)) }
-                td { (t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())) }
+                td { (super::layout::when(t.created_at)) }
+                td { @if let Some(t) = t.last_used_at { (super::layout::when(t)) } @else { "never" } }
                 td { (badge(if t.revoked { "revoked" } else { "active" })) }
                 td { @if !t.revoked {
                     form.inline method="post" action=(format!("/tokens/{}/revoke", t.id)) {
@@ -329,7 +386,7 @@ async fn users_page(state: &AppState, viewer: &Viewer, problem: Option<&str>) ->
             tbody { @for u in &users { tr {
                 td { (u.name) }
                 td { (u.role) }
-                td { (format_utc(u.created_at)) }
+                td { (super::layout::when(u.created_at)) }
                 td { (badge(if u.disabled { "disabled" } else if u.has_password { "active" } else { "token only" })) }
                 td { @if !u.disabled && u.id != me.id && u.id != crate::accounts::ADMIN_TOKEN_USER {
                     form.inline method="post" action=(format!("/admin/users/{}/disable", u.id)) {
@@ -391,7 +448,7 @@ pub async fn audit(State(state): State<AppState>, viewer: Viewer) -> PageResult<
         table #audit {
             thead { tr { th { "When" } th { "Who" } th { "Action" } th { "On" } th { "Detail" } } }
             tbody { @for e in &entries { tr {
-                td { (format_utc(e.at)) }
+                td { (super::layout::when(e.at)) }
                 td { (e.actor.as_deref().unwrap_or("—")) }
                 td { code { (e.action) } }
                 td { (e.target) }

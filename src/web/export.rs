@@ -62,7 +62,7 @@ pub async fn results_csv_of(state: &AppState, query: &ListQuery, include_staff: 
 }
 
 /// Text that a spreadsheet would read as a formula gets a leading apostrophe.
-fn spreadsheet_safe(text: &str) -> String {
+pub(super) fn spreadsheet_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

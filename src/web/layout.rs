@@ -9,11 +9,19 @@ use crate::accounts::Principal;
 pub struct Page<'a> {
     title: &'a str,
     head: Option<Markup>,
+    /// Whether the page loads `page.js` (local times, countdowns, copy buttons, confirmations).
+    script: bool,
 }
 
 impl<'a> Page<'a> {
     pub fn new(title: &'a str) -> Page<'a> {
-        Page { title, head: None }
+        Page { title, head: None, script: true }
+    }
+
+    /// A page with no script at all (the API reference is read as plain text).
+    pub fn without_script(mut self) -> Page<'a> {
+        self.script = false;
+        self
     }
 
     /// Extra elements for the head (a refresh for pages that update, a script).
@@ -31,6 +39,8 @@ impl<'a> Page<'a> {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (self.title) " · mlgrade" }
                     link rel="stylesheet" href="/static/style.css";
+                    link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+                    @if self.script { script src="/static/page.js" defer {} }
                     @if let Some(h) = self.head { (h) }
                 }
                 body {
@@ -98,9 +108,31 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
         None,
         html! {
             p.error role="alert" { (message) }
-            p { a href="/" { "Home" } }
+            (ways_on(false))
         },
     )
+}
+
+/// Where to go from a page that could not be shown.
+pub fn ways_on(signed_in: bool) -> Markup {
+    html! {
+        nav.ways aria-label="Ways on" {
+            a href="/" { "Home" }
+            @if !signed_in { " · " a href="/login" { "Staff sign-in" } }
+        }
+    }
+}
+
+/// A moment, shown in UTC and turned into the viewer's own time zone by the page script.
+pub fn when(ms: i64) -> Markup {
+    html! { time datetime=(iso(ms)) { (crate::accounts::time::format_utc(ms)) } }
+}
+
+/// Unix milliseconds as an ISO 8601 UTC timestamp, for `datetime` attributes and scripts.
+pub fn iso(ms: i64) -> String {
+    let text = crate::accounts::time::format_utc(ms);
+    // "YYYY-MM-DD HH:MM UTC" → "YYYY-MM-DDTHH:MMZ"
+    format!("{}T{}Z", &text[..10], &text[11..16])
 }
 
 /// A hidden CSRF field for a form of `viewer`'s session.

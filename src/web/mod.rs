@@ -12,6 +12,7 @@ pub mod charts;
 pub mod export;
 mod layout;
 mod ranking;
+mod review;
 pub mod markdown;
 mod session;
 mod staff;
@@ -79,6 +80,8 @@ impl IntoResponse for PageError {
 
 const STYLE: &str = include_str!("static/style.css");
 const LIVE_JS: &str = include_str!("static/live.js");
+const PAGE_JS: &str = include_str!("static/page.js");
+const FAVICON: &str = include_str!("static/favicon.svg");
 
 /// Pages' security headers: only this origin's scripts and styles, no framing, no referrer (an
 /// invitation link holds a key).
@@ -90,6 +93,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/", get(candidate::home))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/signed-out", get(candidate::signed_out))
         .route("/i/{token}", get(session::open_invitation))
         .route(
             "/challenges",
@@ -103,6 +107,9 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/challenges/{slug}/files/{*path}", get(candidate::public_file))
         // Room for a file and pasted code, each up to the cap, and the form around them.
         .route("/challenges/{slug}/submissions", post(candidate::submit).layer(DefaultBodyLimit::max(2 * body_limit)))
+        .route("/challenges/{slug}/practice", post(candidate::practise).layer(DefaultBodyLimit::max(2 * body_limit)))
+        .route("/practice/{id}", get(candidate::practice))
+        .route("/practice/{id}/status", get(candidate::practice_status))
         .route("/submissions/{id}", get(candidate::submission))
         .route("/submissions/{id}/status", get(candidate::status))
         .route("/submissions/{id}/predictions.csv", get(staff::predictions))
@@ -111,6 +118,12 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/dashboard", get(staff::dashboard))
         .route("/dashboard/export.csv", get(staff::export))
         .route("/leaderboard/{slug}", get(staff::leaderboard))
+        .route("/leaderboard/{slug}/board.csv", get(review::board_csv))
+        .route("/candidates/{id}", get(review::candidate_page))
+        .route("/compare", get(review::compare))
+        .route("/invitations/{id}/extend", post(review::extend))
+        .route("/invitations/{id}/attempts", post(review::add_attempts))
+        .route("/invitations/{id}/reissue", post(review::reissue))
         .route("/invitations", get(admin::invitations).post(admin::create_invitation))
         .route("/invitations/{id}/revoke", post(admin::revoke_invitation))
         .route("/tokens", get(admin::tokens).post(admin::create_token))
@@ -126,6 +139,10 @@ pub fn router(body_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/static/style.css", get(|| async { static_file("text/css; charset=utf-8", STYLE) }))
         .route("/static/live.js", get(|| async { static_file("text/javascript; charset=utf-8", LIVE_JS) }))
+        .route("/static/page.js", get(|| async { static_file("text/javascript; charset=utf-8", PAGE_JS) }))
+        // Browsers ask for /favicon.ico whatever the page links; both answer the same small SVG.
+        .route("/favicon.ico", get(|| async { static_file("image/svg+xml", FAVICON) }))
+        .route("/static/favicon.svg", get(|| async { static_file("image/svg+xml", FAVICON) }))
         .merge(pages)
 }
 
@@ -133,7 +150,19 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
-/// A page in the shared frame, for modules outside `web`.
+/// A page in the shared frame, without scripts, for modules outside `web`.
 pub fn render_page(title: &str, viewer: Option<&Viewer>, body: maud::Markup) -> maud::Markup {
-    layout::Page::new(title).render(viewer, body)
+    layout::Page::new(title).without_script().render(viewer, body)
+}
+
+/// The page for an address that leads nowhere, with the navigation of whoever is looking.
+pub fn not_found_page(viewer: Option<&Viewer>) -> Response {
+    let body = maud::html! {
+        p.error role="alert" { "There is no page at this address." }
+        (layout::ways_on(viewer.is_some()))
+    };
+    let page = layout::Page::new("Not found").render(viewer, body);
+    let mut response = (StatusCode::NOT_FOUND, page).into_response();
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    response
 }

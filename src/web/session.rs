@@ -248,7 +248,9 @@ pub async fn logout(State(state): State<AppState>, viewer: Viewer, headers: Head
         state.access.db.delete_session(key).await?;
     }
     let cleared = set_cookie(&state, &headers, SESSION_COOKIE, "", "/", "Lax", 0);
-    let mut response = Redirect::to("/login").into_response();
+    // A candidate has no password to sign in with again: their way back is the invitation link.
+    let next = if viewer.staff().is_some() { "/login" } else { "/signed-out" };
+    let mut response = Redirect::to(next).into_response();
     response.headers_mut().append(header::SET_COOKIE, cleared);
     Ok(response)
 }

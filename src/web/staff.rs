@@ -15,7 +15,6 @@ use super::ranking::{self, Place};
 use super::session::Viewer;
 use super::PageResult;
 use crate::accounts::store::{SubmissionFilter, SubmissionRow};
-use crate::accounts::time::format_utc;
 use crate::api::access::{public_score, visible_submission};
 use crate::api::accounts::ListQuery;
 use crate::api::error::ApiError;
@@ -202,7 +201,7 @@ fn submission_table(state: &AppState, rows: &[SubmissionRow]) -> Markup {
                 @for r in rows {
                     @let report = r.report.as_ref();
                     tr {
-                        td { a href=(format!("/submissions/{}", r.id)) { (format_utc(r.created_at)) } }
+                        td { a href=(format!("/submissions/{}", r.id)) { (super::layout::when(r.created_at)) } }
                         td { (r.owner_name) @if let Some(e) = &r.owner_email { br; small { (e) } } @if !r.by_candidate() { " " span.badge.wait { "staff run" } } }
                         td { a href=(format!("/leaderboard/{}", r.challenge)) { (r.challenge) } }
                         td { (badge(status_word(r.status))) }
@@ -233,6 +232,11 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
     let source = String::from_utf8_lossy(&source);
     let notes = state.access.db.notes(&row.id).await?;
     let report = row.report.as_ref();
+    // A run that failed, or a challenge graded by its own program, has no predictions to download.
+    let has_predictions = match row.id.parse() {
+        Ok(id) => state.store.predictions(id).await?.flatten().is_some(),
+        Err(_) => false,
+    };
     let names: std::collections::BTreeSet<&String> =
         report.map(|r| r.metrics.keys().chain(r.public.keys()).collect()).unwrap_or_default();
     // The verdict, any flag and the score come first, so they are read before anything else.
@@ -257,7 +261,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
             @if let Some(m) = &r.message { p { (m) } }
         }
         dl.facts {
-            dt { "Submitted" } dd { (format_utc(row.created_at)) }
+            dt { "Submitted" } dd { (super::layout::when(row.created_at)) }
             dt { "File" } dd { (row.file_name) " (sha256 " code { (&row.file_sha256[..12]) } "…)" }
         }
         @if let Some(r) = report {
@@ -326,7 +330,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
             dt { "Attempts" } dd { (row.attempts) }
             @if let (Some(s), Some(e)) = (row.started_at, row.completed_at) { dt { "Queued → done" } dd { (num((e - row.created_at) as f64 / 1000.0)) " s (started " (num((s - row.created_at) as f64 / 1000.0)) " s after submission)" } }
         }
-        @if report.is_some() { p { a href=(format!("/submissions/{}/predictions.csv", row.id)) { "Download the predictions (CSV)" } } }
+        @if has_predictions { p { a href=(format!("/submissions/{}/predictions.csv", row.id)) { "Download the predictions (CSV)" } } }
         h2 { "Code" }
         pre.code aria-label="submitted code with line numbers" { @for line in source.lines() { span.l { (line) } } }
         h2 { "Log" }
@@ -337,7 +341,7 @@ pub async fn submission_body(state: &AppState, viewer: &Viewer, row: &Submission
         }
         h2 { "Notes" }
         p.hint { "Only interviewers and admins see notes." }
-        @for n in &notes { p { strong { (n.author) } " · " (format_utc(n.created_at)) br; (n.body) } }
+        @for n in &notes { p { strong { (n.author) } " · " (super::layout::when(n.created_at)) br; (n.body) } }
         form.stack method="post" action=(format!("/submissions/{}/notes", row.id)) {
             (csrf_field(viewer))
             label for="note" { "Add a note" }
@@ -490,6 +494,12 @@ pub struct BoardQuery {
     staff: Option<String>,
 }
 
+impl BoardQuery {
+    pub fn include_staff(&self) -> bool {
+        checked(&self.staff)
+    }
+}
+
 /// `/leaderboard/{slug}`.
 pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slug): Path<String>, Query(q): Query<BoardQuery>) -> PageResult<Response> {
     viewer.require_staff()?;
@@ -519,11 +529,15 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
         p { "Each candidate's best accepted submission, ranked by the private score; equal scores share a rank. " (whose(include_staff)) }
         p #noise-rule { "Scores show their 95% interval in brackets. " (ranking::RULE) " A shared letter means the order inside the group is not evidence of who did better." }
         p { a href=(format!("/dashboard?challenge={}{staff_query}", c.slug)) { "Every submission to this challenge" } " · "
-            a href=(format!("/dashboard/export.csv?challenge={}{staff_query}", c.slug)) { "Export as CSV" } }
+            a #board-csv href=(format!("/leaderboard/{}/board.csv?{}", c.slug, staff_query.trim_start_matches('&'))) { "This board as CSV" } " · "
+            a href=(format!("/dashboard/export.csv?challenge={}{staff_query}", c.slug)) { "Every submission as CSV" } }
+        form #compare-form method="get" action="/compare" {
+            p { "Tick two to four candidates to see them side by side: " button type="submit" { "Compare" } }
+        }
         table #leaderboard {
             thead { tr {
                 th.n { "Rank" } th { "Group" } th { "Candidate" } th.n { "Score (private)" } th.n { "Public score" }
-                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" } th.n { "Flagged runs" }
+                th.n { "Train " (metric) } th.n { "Test " (metric) } th.n { "Gap" } th { "Flags" } th.n { "Submissions" } th.n { "Flagged runs" } th { "Compare" }
             } }
             tbody { @for (i, (s, place)) in best.iter().zip(&places).enumerate() {
                 @let r = s.best;
@@ -536,7 +550,10 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
                         @if place.shared { strong { (ranking::group_letter(place.group)) } } @else { (ranking::group_letter(place.group)) }
                         @if let Some(words) = &remark { br; small.noise { (words) } }
                     }
-                    td { a href=(format!("/submissions/{}", r.id)) { (r.owner_name) } @if !r.by_candidate() { " " span.badge.wait { "staff run" } } }
+                    td {
+                        a href=(format!("/submissions/{}", r.id)) { (r.owner_name) } @if !r.by_candidate() { " " span.badge.wait { "staff run" } }
+                        @if let Some(crate::accounts::Owner::Invitation(inv)) = &r.owner { br; small { a href=(format!("/candidates/{inv}")) { "candidate page" } } }
+                    }
                     td.n { (score_iv(x.score, x.score_interval)) }
                     td.n { (score_iv(public_score(x, Some(&*c)), public_interval(x))) }
                     td.n { (opt_num(o.map(|o| o.train_metric))) }
@@ -545,6 +562,9 @@ pub async fn leaderboard(State(state): State<AppState>, viewer: Viewer, Path(slu
                     td { @if r.flagged() { span.badge.bad { "flagged" } } }
                     td.n { (s.submissions) }
                     td.n { (s.flagged) }
+                    td { @if let Some(crate::accounts::Owner::Invitation(inv)) = &r.owner {
+                        input type="checkbox" name="c" value=(inv) form="compare-form" aria-label=(format!("Compare {}", r.owner_name));
+                    } }
                 }
             } }
         }

@@ -16,6 +16,8 @@ enum Target {
     Nothing,
     /// Candidate A's graded submission.
     Submission,
+    /// Candidate A's practice run.
+    Practice,
     /// Candidate A's invitation.
     Invitation,
     /// A new invitation for each call (the call may revoke it).
@@ -37,6 +39,8 @@ enum Body {
     Form(&'static [(&'static str, &'static str)]),
     /// An API submission of the trivial solution to this challenge.
     ApiSubmission(&'static str),
+    /// An API practice run of the trivial solution (the challenge is in the path).
+    ApiPractice,
     /// The challenge page's submission form, with pasted code.
     PageSubmission,
 }
@@ -59,6 +63,14 @@ fn new_user(role: usize) -> Value {
 
 fn new_invitation(_: usize) -> Value {
     json!({ "name": "Someone", "email": "someone@example.com", "challenges": [TINY] })
+}
+
+fn extend(_: usize) -> Value {
+    json!({ "hours": 24 })
+}
+
+fn attempts(_: usize) -> Value {
+    json!({ "challenge": TINY, "more": 1 })
 }
 
 fn new_token(_: usize) -> Value {
@@ -86,6 +98,9 @@ fn api_rows() -> Vec<Row> {
         row("POST", "/api/v1/submissions", Nothing, ApiSubmission(TINY), [401, 202, 202, 202, 202, 401]),
         row("POST", "/api/v1/submissions", Nothing, ApiSubmission(DECISION_TREE), [401, 404, 404, 202, 202, 401]),
         row("GET", "/api/v1/submissions", Nothing, Empty, [401, 200, 200, 200, 200, 401]),
+        row("POST", "/api/v1/challenges/{slug}/practice", Slug(TINY), ApiPractice, [401, 202, 202, 202, 202, 401]),
+        row("POST", "/api/v1/challenges/{slug}/practice", Slug(DECISION_TREE), ApiPractice, [401, 404, 404, 202, 202, 401]),
+        row("GET", "/api/v1/practice/{id}", Practice, Empty, [401, 200, 404, 200, 200, 401]),
         row("GET", "/api/v1/submissions/{id}", Submission, Empty, [401, 200, 404, 200, 200, 401]),
         row("GET", "/api/v1/submissions/{id}/predictions", Submission, Empty, [401, 403, 403, 200, 200, 401]),
         row("GET", "/api/v1/results.csv", Nothing, Empty, [401, 403, 403, 200, 200, 401]),
@@ -93,6 +108,9 @@ fn api_rows() -> Vec<Row> {
         row("GET", "/api/v1/invitations", Nothing, Empty, [401, 403, 403, 200, 200, 401]),
         row("GET", "/api/v1/invitations/{id}", Invitation, Empty, [401, 403, 403, 200, 200, 401]),
         row("POST", "/api/v1/invitations/{id}/revoke", FreshInvitation, Empty, [401, 403, 403, 204, 204, 401]),
+        row("POST", "/api/v1/invitations/{id}/extend", FreshInvitation, Json(extend), [401, 403, 403, 200, 200, 401]),
+        row("POST", "/api/v1/invitations/{id}/attempts", FreshInvitation, Json(attempts), [401, 403, 403, 200, 200, 401]),
+        row("POST", "/api/v1/invitations/{id}/reissue", FreshInvitation, Empty, [401, 403, 403, 200, 200, 401]),
         row("POST", "/api/v1/tokens", Nothing, Json(new_token), [401, 403, 403, 201, 201, 401]),
         row("GET", "/api/v1/tokens", Nothing, Empty, [401, 403, 403, 200, 200, 401]),
         // The interviewer's own token; an admin may revoke anyone's.
@@ -123,6 +141,10 @@ fn page_rows() -> Vec<Row> {
         row("GET", "/challenges/{slug}/files/{path}", PublicFile(TINY, "hidden/train.csv"), Empty, [303, 404, 404, 404, 404, 401]),
         row("POST", "/challenges/{slug}/submissions", Slug(TINY), PageSubmission, [303, 303, 303, 303, 303, 401]),
         row("POST", "/challenges/{slug}/submissions", Slug(DECISION_TREE), PageSubmission, [303, 404, 404, 303, 303, 401]),
+        row("POST", "/challenges/{slug}/practice", Slug(TINY), PageSubmission, [303, 303, 303, 303, 303, 401]),
+        row("POST", "/challenges/{slug}/practice", Slug(DECISION_TREE), PageSubmission, [303, 404, 404, 303, 303, 401]),
+        row("GET", "/practice/{id}", Practice, Empty, [303, 200, 404, 200, 200, 401]),
+        row("GET", "/practice/{id}/status", Practice, Empty, [303, 200, 404, 200, 200, 401]),
         row("GET", "/submissions/{id}", Submission, Empty, [303, 200, 404, 200, 200, 401]),
         row("GET", "/submissions/{id}/status", Submission, Empty, [303, 200, 404, 200, 200, 401]),
         row("GET", "/submissions/{id}/predictions.csv", Submission, Empty, [303, 403, 403, 200, 200, 401]),
@@ -162,6 +184,7 @@ fn page_rows() -> Vec<Row> {
 struct World {
     app: TestApp,
     submission: String,
+    practice: String,
     invitation: crate::helpers::Invitation,
     interviewer_token: String,
     bearers: [Option<String>; 6],
@@ -192,6 +215,9 @@ async fn world() -> World {
     assert_eq!(resp.status(), 202);
     let submission = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     app.wait_for(&submission).await;
+    let resp = app.post_practice(&a.token, TINY, &fixture("trivial.py")).await;
+    assert_eq!(resp.status(), 202);
+    let practice = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // Let the short invitation lapse: its link, token and open session must all stop working.
     let lapse = Duration::from_millis(2200).saturating_sub(created.elapsed());
     tokio::time::sleep(lapse).await;
@@ -201,6 +227,7 @@ async fn world() -> World {
         sessions: [None, Some(session_a), Some(session_b), Some(ivy), Some(ada), Some(session_x)],
         app,
         submission,
+        practice,
         invitation: a,
         interviewer_token: ivy_token,
     }
@@ -213,6 +240,7 @@ impl World {
         match r.target {
             Nothing => r.path.to_owned(),
             Submission => with(&self.submission),
+            Practice => with(&self.practice),
             Invitation => with(&self.invitation.id),
             Slug(s) => with(s),
             PublicFile(slug, file) => r.path.replace("{slug}", slug).replace("{path}", file),
@@ -255,6 +283,10 @@ impl World {
             ApiSubmission(challenge) => req.multipart(
                 reqwest::multipart::Form::new()
                     .text("challenge", *challenge)
+                    .part("file", reqwest::multipart::Part::bytes(fixture("trivial.py").into_bytes()).file_name("solution.py")),
+            ),
+            ApiPractice => req.multipart(
+                reqwest::multipart::Form::new()
                     .part("file", reqwest::multipart::Part::bytes(fixture("trivial.py").into_bytes()).file_name("solution.py")),
             ),
             PageSubmission => req.multipart(reqwest::multipart::Form::new().text("csrf", csrf).text("code", fixture("trivial.py"))),

@@ -14,7 +14,7 @@ use crate::helpers::*;
 
 /// chromedriver on a loopback port, in a process group of its own with the browsers it starts; the
 /// whole group is killed when dropped, so a failed assertion leaves no Chromium behind.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -27,7 +27,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .process_group(0)
@@ -50,7 +50,7 @@ async fn start_driver() -> Driver {
 }
 
 /// A new browser with its own profile, so its cookies are its own.
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -63,12 +63,12 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).text().await.unwrap().trim().to_owned()
 }
 
 /// Waits for a form's navigation to reach a page under `prefix`.
-async fn landed_on(client: &Client, prefix: &str) -> String {
+pub(crate) async fn landed_on(client: &Client, prefix: &str) -> String {
     let started = Instant::now();
     loop {
         let url = client.current_url().await.unwrap();
@@ -80,7 +80,7 @@ async fn landed_on(client: &Client, prefix: &str) -> String {
     }
 }
 
-async fn has(client: &Client, css: &str) -> bool {
+pub(crate) async fn has(client: &Client, css: &str) -> bool {
     client.find(Locator::Css(css)).await.is_ok()
 }
 

@@ -60,14 +60,25 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// A service whose settings `configure` changed first.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    let mut config = serve_config();
+    configure(&mut config);
+    spawn_app_from(&[], config).await
+}
+
 /// A service whose catalogue also holds the named shipped challenges.
 pub async fn spawn_app_with(shipped: &[&str]) -> TestApp {
+    spawn_app_from(shipped, serve_config()).await
+}
+
+async fn spawn_app_from(shipped: &[&str], config: ServeConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let challenges = test_catalogue(dir.path());
     for slug in shipped {
         std::os::unix::fs::symlink(repo().join("challenges").join(slug), challenges.join(slug)).unwrap();
     }
-    let app = Application::build(&serve_config(), &paths(challenges, &dir.path().join("data")))
+    let app = Application::build(&config, &paths(challenges, &dir.path().join("data")))
         .await
         .expect("service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -310,5 +321,37 @@ impl TestApp {
             reqwest::multipart::Part::bytes(source.as_bytes().to_vec()).file_name("solution.py"),
         );
         self.client.post(self.url("/api/v1/submissions")).bearer_auth(token).multipart(form).send().await.unwrap()
+    }
+}
+
+// ---- practice runs ----
+
+impl TestApp {
+    /// Posts a practice run as the holder of `token`; returns the raw response.
+    pub async fn post_practice(&self, token: &str, challenge: &str, source: &str) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(source.as_bytes().to_vec()).file_name("solution.py"));
+        self.client
+            .post(self.url(&format!("/api/v1/challenges/{challenge}/practice")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Polls a practice run as the holder of `token` until it completes.
+    pub async fn wait_practice(&self, token: &str, id: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let resp = self.client.get(self.url(&format!("/api/v1/practice/{id}"))).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "reading practice run {id}");
+            let body: Value = resp.json().await.unwrap();
+            if body["status"] == "completed" {
+                return body;
+            }
+            assert!(started.elapsed() < Duration::from_secs(300), "practice run {id} did not complete");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }

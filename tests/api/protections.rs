@@ -144,7 +144,8 @@ async fn a_candidate_waits_between_submissions_and_stops_at_the_limit() {
     let session = app.open_invitation(&eager).await;
     let html = raw_client().get(app.url(&format!("/challenges/{TINY}"))).header("cookie", session.header()).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<strong>0</strong> of 2 submissions left"));
-    assert!(!html.contains(r#"name="code""#), "no submission form once the limit is reached");
+    assert!(!html.contains(r#"id="submit-button""#), "no submit button once the limit is reached");
+    assert!(html.contains(r#"id="practise""#), "runs on the sample stay open: they do not count");
     app.stop().await;
 }
 
