@@ -35,7 +35,7 @@ impl ManifestError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The built-in fit/predict harness; the service computes the metrics.
@@ -57,7 +57,7 @@ pub enum Task {
 }
 
 /// What `X` is for the candidate's Model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Input {
     /// A 2-D float64 numpy array; every feature cell must be a number.

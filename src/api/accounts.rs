@@ -119,7 +119,7 @@ pub async fn post_invitation(
     headers: HeaderMap,
     body: Result<Json<InvitationRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedInvitation>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let created = create_invitation(&state, &actor, &request, &headers).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -133,7 +133,7 @@ pub async fn list_invitations(Staff(_): Staff, State(state): State<AppState>) ->
 #[utoipa::path(get, path = "/api/v1/invitations/{id}", tag = "invitations", params(("id" = String, Path)),
     responses((status = 200, body = InvitationRow), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get_invitation(Staff(_): Staff, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<InvitationRow>> {
-    let inv = state.access.db.invitation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no invitation '{id}'")))?;
+    let inv = state.access.db.invitation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no invitation '{}'", super::error::excerpt(&id))))?;
     Ok(Json(inv))
 }
 
@@ -145,7 +145,7 @@ pub async fn revoke_invitation(Staff(actor): Staff, State(state): State<AppState
     if state.access.db.revoke_invitation(&actor, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound(format!("no unrevoked invitation '{id}'")))
+        Err(ApiError::NotFound(format!("no unrevoked invitation '{}'", super::error::excerpt(&id))))
     }
 }
 
@@ -180,7 +180,7 @@ pub async fn post_token(
     State(state): State<AppState>,
     body: Result<Json<TokenRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let name = check_token_name(&request.name)?;
     let (id, token) = state.access.db.create_token(&user, &name).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { id, name, token })))
@@ -235,7 +235,7 @@ pub async fn post_user(
     State(state): State<AppState>,
     body: Result<Json<UserRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<UserRow>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let id = create_user(&state, &actor, &request).await?;
     let row = state
         .access

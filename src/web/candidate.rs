@@ -212,8 +212,8 @@ pub async fn submit(State(state): State<AppState>, viewer: Viewer, Path(slug): P
     };
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(bad)?,
-            Some("code") => code = field.text().await.map_err(bad)?,
+            Some("csrf") => csrf = crate::api::form::text(field, crate::api::form::MAX_TEXT_BYTES).await?,
+            Some("code") => code = crate::api::form::text(field, state.max_upload_bytes).await?,
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let bytes = field.bytes().await.map_err(bad)?;

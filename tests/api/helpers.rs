@@ -44,6 +44,7 @@ pub fn serve_config() -> ServeConfig {
         max_upload_kb: 64,
         lease_seconds: 10,
         access: mlgrade::accounts::AccessConfig::default(),
+        edge: mlgrade::config::EdgeConfig::default(),
     }
 }
 
@@ -62,12 +63,21 @@ pub async fn spawn_app() -> TestApp {
 
 /// A service whose catalogue also holds the named shipped challenges.
 pub async fn spawn_app_with(shipped: &[&str]) -> TestApp {
+    spawn(shipped, serve_config()).await
+}
+
+/// A service with settings of the test's own.
+pub async fn spawn_app_configured(config: ServeConfig) -> TestApp {
+    spawn(&[], config).await
+}
+
+async fn spawn(shipped: &[&str], config: ServeConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let challenges = test_catalogue(dir.path());
     for slug in shipped {
         std::os::unix::fs::symlink(repo().join("challenges").join(slug), challenges.join(slug)).unwrap();
     }
-    let app = Application::build(&serve_config(), &paths(challenges, &dir.path().join("data")))
+    let app = Application::build(&config, &paths(challenges, &dir.path().join("data")))
         .await
         .expect("service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
