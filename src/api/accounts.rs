@@ -211,6 +211,7 @@ pub struct UserRequest {
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -224,11 +225,12 @@ pub async fn create_user(state: &AppState, actor: &crate::accounts::StaffUser, r
         .db
         .create_user(actor.id, &name, request.role, &hash)
         .await?
-        .ok_or_else(|| ApiError::BadRequest(format!("name: a user named '{name}' already exists")))
+        .ok_or_else(|| ApiError::Conflict(format!("name: a user named '{name}' already exists")))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserRequest,
-    responses((status = 201, body = UserRow), (status = 400), (status = 401), (status = 403, description = "admins only")),
+    responses((status = 201, body = UserRow), (status = 400), (status = 401), (status = 403, description = "admins only"),
+              (status = 409, description = "a user of that name exists")),
     security(("bearer" = [])))]
 pub async fn post_user(
     AdminUser(actor): AdminUser,
@@ -255,12 +257,12 @@ pub async fn list_users(AdminUser(_): AdminUser, State(state): State<AppState>) 
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)),
-    responses((status = 204, description = "disabled: its sessions and tokens stop at once"), (status = 400), (status = 401),
-              (status = 403), (status = 404)),
+    responses((status = 204, description = "disabled: its sessions and tokens stop at once"), (status = 401),
+              (status = 403, description = "admins only; and no admin may disable their own account or the admin-token account"), (status = 404)),
     security(("bearer" = [])))]
 pub async fn disable_user(AdminUser(actor): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     if id == actor.id || id == crate::accounts::ADMIN_TOKEN_USER {
-        return Err(ApiError::BadRequest("an admin cannot disable their own account or the admin-token account".into()));
+        return Err(ApiError::Forbidden("an admin cannot disable their own account or the admin-token account".into()));
     }
     if state.access.db.disable_user(actor.id, id).await? {
         Ok(StatusCode::NO_CONTENT)

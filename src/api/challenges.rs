@@ -239,7 +239,7 @@ async fn read_upload(mut form: Multipart, state: &AppState) -> ApiResult<(Option
         match field.name() {
             Some("slug") => slug = Some(form::text(field, form::MAX_TEXT_BYTES).await?),
             Some("bundle") => staged = Some(form::stage_bundle(field, &state.data_dir, MAX_BUNDLE_BYTES).await?),
-            _ => {}
+            other => return Err(super::submissions::unexpected_field(other)),
         }
     }
     Ok((slug, staged))

@@ -97,16 +97,19 @@ pub struct Check {
 #[derive(ToSchema)]
 pub struct SubmissionForm {
     /// The challenge's slug.
+    #[schema(min_length = 1, max_length = 1000)]
     challenge: String,
-    /// The Python source: UTF-8 text without NUL bytes, up to the service's size cap.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
+    /// The Python source: UTF-8 text without NUL bytes, up to the service's size cap (256 KiB unless
+    /// configured otherwise).
+    #[schema(min_length = 1, max_length = 65536, pattern = "^[^\\x00]+$")]
+    file: String,
 }
 
 /// The form of `POST /api/v1/challenges`.
 #[derive(ToSchema)]
 pub struct BundleForm {
     /// The challenge's slug: 1–64 lowercase letters, digits and single dashes.
+    #[schema(max_length = 1000)]
     slug: String,
     /// A `.tar.gz` or `.zip` laid out like a catalogue folder, at most 64 MiB.
     #[schema(value_type = String, format = Binary)]
@@ -246,6 +249,12 @@ pub struct ApiDoc;
 /// (401), the request deadline (408) and a fault of the service (500). Every error has the error body.
 pub fn json() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
+    // The forms take their fields and nothing else.
+    for form in ["SubmissionForm", "BundleForm"] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{form}")) {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
     let operations = doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()).filter_map(Value::as_object_mut).flat_map(|i| i.values_mut());
     for op in operations {
         let shared = shared_statuses(op);

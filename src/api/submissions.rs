@@ -78,7 +78,7 @@ pub async fn create(
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 file = Some((name, bytes.to_vec()));
             }
-            _ => {}
+            other => return Err(unexpected_field(other)),
         }
     }
     let challenge = challenge.ok_or_else(|| ApiError::BadRequest("missing field 'challenge'".into()))?;
@@ -133,6 +133,11 @@ pub async fn regrade(
         Regrade::NotFound => Err(ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw)))),
         Regrade::Busy => Err(ApiError::Conflict("the submission is still being graded; regrade it once it completes".into())),
     }
+}
+
+/// The API's forms take their documented fields and nothing else.
+pub fn unexpected_field(name: Option<&str>) -> ApiError {
+    ApiError::BadRequest(format!("unexpected field '{}'", super::error::excerpt(name.unwrap_or_default())))
 }
 
 fn unknown_challenge(name: &str) -> ApiError {
