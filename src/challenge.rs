@@ -331,12 +331,26 @@ impl Challenge {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| ManifestError::new(&manifest_path, "file", format!("cannot read: {e}")))?;
-        let raw: RawManifest = toml::from_str(&text).map_err(|e| {
+        let mut challenge = Self::from_manifest_text(slug, &text, dir, known_runtimes, generated_root)?;
+        challenge.version = version;
+        Ok(challenge)
+    }
+
+    /// Parses and validates manifest `text` as the manifest of `dir` (the files it names are looked up
+    /// there): the loader without the file read, which the manifest fuzzer drives.
+    pub fn from_manifest_text(
+        slug: Slug,
+        text: &str,
+        dir: &Path,
+        known_runtimes: &BTreeSet<String>,
+        generated_root: &Path,
+    ) -> Result<Challenge, ManifestError> {
+        let manifest_path = dir.join(MANIFEST);
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
             ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
         })?;
-        let seed = run_seed(&slug, &text);
+        let seed = run_seed(&slug, text);
         let mut challenge = Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)?;
-        challenge.version = version;
         challenge.seed = seed;
         Ok(challenge)
     }
