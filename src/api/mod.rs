@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -81,6 +82,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(request_deadline))
+        // No route takes more than a bundle; a larger body is refused before any handler runs, also on
+        // routes that would ignore it.
+        .layer(RequestBodyLimitLayer::new(challenges::MAX_BUNDLE_BYTES + 64 * 1024))
         .layer(axum::middleware::from_fn(shape_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req

@@ -42,6 +42,17 @@ async fn framework_rejections_answer_json_with_the_right_status() {
     if let Ok(resp) = resp {
         json_error(resp, 413, "payload_too_large").await;
     }
+    // A body past the largest any route takes, on a route that reads no body at all.
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!("POST /api/v1/submissions/x/regrade HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 100000000\r\n\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::io::AsyncReadExt::read(&mut conn, &mut buf).await.unwrap();
+    let refusal = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+    assert!(refusal.starts_with("http/1.1 413"), "{refusal}");
+    assert!(refusal.contains("application/json") && refusal.contains("payload_too_large"), "{refusal}");
+
     let plain = app.client.post(app.url("/api/v1/tokens")).bearer_auth(TOKEN).body("name=x").send().await.unwrap();
     json_error(plain, 415, "unsupported_media_type").await;
     let broken = app.client.post(app.url("/api/v1/tokens")).bearer_auth(TOKEN).header("content-type", "application/json").body("{").send().await.unwrap();
