@@ -1,7 +1,7 @@
 //! Challenge bundles uploaded by hiring teams: a `.tar.gz` or `.zip` with the layout of a catalogue
 //! folder, checked entry by entry before a single byte lands outside a staging folder.
 
-use std::io::{Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use crate::challenge::MANIFEST;
@@ -40,15 +40,42 @@ pub enum BundleError {
 /// Unpacks `bytes` into `dest` (which must exist and be empty) and returns the folder holding the
 /// manifest: `dest` itself, or the bundle's single top folder.
 pub fn unpack(bytes: &[u8], dest: &Path, limits: BundleLimits) -> Result<PathBuf, BundleError> {
+    unpack_from(std::io::Cursor::new(bytes), dest, limits)
+}
+
+/// Unpacks the archive in the file at `archive`, read as a stream (a zip's directory by seeking), so
+/// a large bundle is never held in memory.
+pub fn unpack_file(archive: &Path, dest: &Path, limits: BundleLimits) -> Result<PathBuf, BundleError> {
+    let file = std::fs::File::open(archive).map_err(|e| BundleError::Damaged(e.to_string()))?;
+    unpack_from(BufReader::new(file), dest, limits)
+}
+
+fn unpack_from(mut reader: impl Read + Seek, dest: &Path, limits: BundleLimits) -> Result<PathBuf, BundleError> {
+    let damaged = |e: std::io::Error| BundleError::Damaged(e.to_string());
+    let mut magic = [0u8; 4];
+    let read = read_up_to(&mut reader, &mut magic).map_err(damaged)?;
+    reader.seek(SeekFrom::Start(0)).map_err(damaged)?;
     let mut budget = Budget { limits, entries: 0, total: 0 };
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        unpack_tar_gz(bytes, dest, &mut budget)?;
-    } else if bytes.starts_with(b"PK\x03\x04") {
-        unpack_zip(bytes, dest, &mut budget)?;
+    if magic[..read].starts_with(&[0x1f, 0x8b]) {
+        unpack_tar_gz(reader, dest, &mut budget)?;
+    } else if magic[..read].starts_with(b"PK\x03\x04") {
+        unpack_zip(reader, dest, &mut budget)?;
     } else {
         return Err(BundleError::UnknownFormat);
     }
     manifest_folder(dest)
+}
+
+/// Fills `buf` as far as the reader has bytes; returns how many it got.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 struct Budget {
@@ -107,9 +134,9 @@ fn checked_path(name: &str) -> Result<PathBuf, BundleError> {
     Ok(clean)
 }
 
-fn unpack_tar_gz(bytes: &[u8], dest: &Path, budget: &mut Budget) -> Result<(), BundleError> {
+fn unpack_tar_gz(reader: impl Read, dest: &Path, budget: &mut Budget) -> Result<(), BundleError> {
     let damaged = |e: std::io::Error| BundleError::Damaged(e.to_string());
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     for entry in archive.entries().map_err(damaged)? {
         let entry = entry.map_err(damaged)?;
         budget.entry()?;
@@ -134,9 +161,9 @@ fn unpack_tar_gz(bytes: &[u8], dest: &Path, budget: &mut Budget) -> Result<(), B
     Ok(())
 }
 
-fn unpack_zip(bytes: &[u8], dest: &Path, budget: &mut Budget) -> Result<(), BundleError> {
+fn unpack_zip(reader: impl Read + Seek, dest: &Path, budget: &mut Budget) -> Result<(), BundleError> {
     let damaged = |e: zip::result::ZipError| BundleError::Damaged(e.to_string());
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(damaged)?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(damaged)?;
     for i in 0..archive.len() {
         let file = archive.by_index(i).map_err(damaged)?;
         budget.entry()?;

@@ -35,7 +35,7 @@ impl ManifestError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The built-in fit/predict harness; the service computes the metrics.
@@ -57,7 +57,7 @@ pub enum Task {
 }
 
 /// What `X` is for the candidate's Model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Input {
     /// A 2-D float64 numpy array; every feature cell must be a number.
@@ -331,12 +331,26 @@ impl Challenge {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| ManifestError::new(&manifest_path, "file", format!("cannot read: {e}")))?;
-        let raw: RawManifest = toml::from_str(&text).map_err(|e| {
+        let mut challenge = Self::from_manifest_text(slug, &text, dir, known_runtimes, generated_root)?;
+        challenge.version = version;
+        Ok(challenge)
+    }
+
+    /// Parses and validates manifest `text` as the manifest of `dir` (the files it names are looked up
+    /// there): the loader without the file read, which the manifest fuzzer drives.
+    pub fn from_manifest_text(
+        slug: Slug,
+        text: &str,
+        dir: &Path,
+        known_runtimes: &BTreeSet<String>,
+        generated_root: &Path,
+    ) -> Result<Challenge, ManifestError> {
+        let manifest_path = dir.join(MANIFEST);
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
             ManifestError::new(&manifest_path, "manifest", e.to_string().trim_end().replace('\n', " "))
         })?;
-        let seed = run_seed(&slug, &text);
+        let seed = run_seed(&slug, text);
         let mut challenge = Self::from_raw(slug, dir, &manifest_path, raw, known_runtimes, generated_root)?;
-        challenge.version = version;
         challenge.seed = seed;
         Ok(challenge)
     }

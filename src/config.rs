@@ -114,6 +114,27 @@ pub struct ServeConfig {
     /// Sign-in, invitations, cooldowns and rate limits.
     #[command(flatten)]
     pub access: crate::accounts::AccessConfig,
+    /// Connection handling: header timeout, idle connections, the connection cap.
+    #[command(flatten)]
+    pub edge: EdgeConfig,
+}
+
+/// How the server treats connections, so slow or idle clients cannot hold them.
+#[derive(Debug, Clone, Args)]
+pub struct EdgeConfig {
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive connection
+    /// stays open between requests.
+    #[arg(long, env = "MLGRADE_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
+    /// Most connections served at once; further clients wait in the listen queue.
+    #[arg(long, env = "MLGRADE_MAX_CONNECTIONS", default_value_t = 2048)]
+    pub max_connections: usize,
+}
+
+impl Default for EdgeConfig {
+    fn default() -> Self {
+        EdgeConfig { header_timeout_seconds: 10, max_connections: 2048 }
+    }
 }
 
 impl ServeConfig {

@@ -32,7 +32,8 @@ impl FromStr for Slug {
             Ok(Slug(s.to_owned()))
         } else {
             Err(format!(
-                "'{s}' is not a valid challenge slug (1-64 lowercase letters, digits and single dashes)"
+                "'{}' is not a valid challenge slug (1-64 lowercase letters, digits and single dashes)",
+                crate::api::error::excerpt(s)
             ))
         }
     }
@@ -85,7 +86,7 @@ impl fmt::Display for SubmissionId {
 
 /// Resource limits of one sandboxed run. Built only through [`Limits::new`], which refuses values a
 /// container engine would reject or that would make the sandbox meaningless.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Limits {
     pub time_seconds: u64,
     pub memory_mb: u64,

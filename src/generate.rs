@@ -18,7 +18,7 @@ use crate::worker::CLI_PID_LABEL;
 
 const DRIVER: &str = include_str!("sandbox/generator_driver.py");
 /// Marks a generated folder as complete; written last.
-const COMPLETE: &str = ".complete";
+pub const COMPLETE: &str = ".complete";
 const SEED_FILE: &str = "secret-seed";
 
 /// Where generated data lives under the data folder.

@@ -2,17 +2,25 @@
 //! running the workers until a shutdown future resolves.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 
 use crate::api::{self, auth, AppState};
 use crate::catalogue::{self, Catalogue, Loader};
-use crate::config::{Paths, ServeConfig};
+use crate::config::{EdgeConfig, Paths, ServeConfig};
 use crate::generate;
 use crate::pipeline::Grader;
 use crate::runtime::{self, Runtimes};
@@ -30,6 +38,7 @@ pub struct Application {
     workers: usize,
     lease: Duration,
     instance: String,
+    edge: EdgeConfig,
 }
 
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
@@ -57,6 +66,10 @@ impl Application {
         tokio::fs::create_dir_all(&paths.data_dir)
             .await
             .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
+        let swept = api::form::sweep_staging(&paths.data_dir)?;
+        if swept > 0 {
+            tracing::warn!(removed = swept, "removed upload staging folders left by an earlier run");
+        }
         let mut grader = grader(paths).await?;
         let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
         grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
@@ -88,6 +101,7 @@ impl Application {
             workers: config.workers(),
             lease: Duration::from_secs(config.lease_seconds.max(1)),
             instance,
+            edge: config.edge.clone(),
         })
     }
 
@@ -115,15 +129,11 @@ impl Application {
         let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
-        // Client addresses feed the sign-in rate limit.
-        let service = api::router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop_server.cancel();
-            })
-            .await
-            .context("serving HTTP")?;
+        tokio::spawn(async move {
+            shutdown.await;
+            stop_server.cancel();
+        });
+        serve(self.listener, api::router(self.state), &self.edge, stop.clone()).await;
         stop.cancel();
         for w in workers {
             let _ = w.await;
@@ -139,6 +149,73 @@ impl Application {
         Ok(())
     }
 }
+
+/// Accepts connections until `stop` is cancelled, then lets each finish its request in flight and
+/// waits for them. Each connection must send its headers within the header timeout, which also closes
+/// a keep-alive connection left idle that long; bodies are bounded by the router's request deadline.
+/// At most `max_connections` are served at once; an accept error (out of file descriptors, say) is
+/// waited out instead of stopping the server.
+async fn serve(listener: TcpListener, router: axum::Router, edge: &EdgeConfig, stop: CancellationToken) {
+    let slots = Arc::new(Semaphore::new(edge.max_connections.max(1)));
+    let header_timeout = Duration::from_secs(edge.header_timeout_seconds.max(1));
+    let connections = TaskTracker::new();
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the connection semaphore is never closed"),
+            _ = stop.cancelled() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop.cancelled() => break,
+        };
+        connections.spawn(serve_connection(stream, peer, router.clone(), header_timeout, stop.clone(), slot));
+    }
+    connections.close();
+    connections.wait().await;
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: axum::Router,
+    header_timeout: Duration,
+    stop: CancellationToken,
+    _slot: OwnedSemaphorePermit,
+) {
+    // Client addresses feed the sign-in rate limit.
+    let service = router.map_request(move |mut req: axum::http::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        // Headers larger than this are refused; it also bounds what a connection that never
+        // finishes its headers can make the server hold.
+        .max_buf_size(MAX_HEADER_BUFFER)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, %peer, "connection ended with an error");
+    }
+}
+
+/// Read buffer of a connection, and so the largest request head accepted.
+const MAX_HEADER_BUFFER: usize = 64 * 1024;
 
 /// Every lease period, removes containers whose job is no longer live: a run abandoned by a worker
 /// that died, once its lease has run out.

@@ -12,6 +12,8 @@ pub const DEFAULT_LIMIT: i64 = 5;
 pub const DEFAULT_HOURS: f64 = 7.0 * 24.0;
 /// The longest validity accepted: a year.
 pub const MAX_HOURS: f64 = 365.0 * 24.0;
+/// Shortest lifetime: a link that dies before a candidate could read the statement is a mistake.
+pub const MIN_HOURS: f64 = 1.0;
 
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -25,8 +27,9 @@ pub struct InvitationRequest {
     /// Submissions allowed per challenge (default 5).
     #[serde(default)]
     pub submission_limit: Option<i64>,
-    /// Hours until the link stops working (default 168, a week; fractions allowed).
+    /// Hours until the link stops working (default 168, a week; fractions allowed; at least 1).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 8760)]
     pub expires_in_hours: Option<f64>,
     /// Least seconds between two submissions (default: the service's setting).
     #[serde(default)]
@@ -96,8 +99,8 @@ impl InvitationRequest {
             challenges.push((slug.to_owned(), limit));
         }
         let hours = self.expires_in_hours.unwrap_or(DEFAULT_HOURS);
-        if !(hours > 0.0 && hours <= MAX_HOURS) {
-            return Err(format!("expires_in_hours: must be more than 0 and at most {MAX_HOURS}, not {hours}"));
+        if !(MIN_HOURS..=MAX_HOURS).contains(&hours) {
+            return Err(format!("expires_in_hours: must be between {MIN_HOURS} and {MAX_HOURS}, not {hours}"));
         }
         let cooldown = self.cooldown_seconds.unwrap_or(default_cooldown as i64);
         if !(0..=86_400).contains(&cooldown) {

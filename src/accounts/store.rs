@@ -736,15 +736,16 @@ impl AccountStore {
         Ok(rows.iter().map(|r| (r.get("challenge"), r.get("n"))).collect())
     }
 
-    /// Submissions matching `filter`, newest first, at most `limit`.
+    /// Submissions matching `filter`, newest first, at most `limit`. The candidate filter matches its
+    /// text literally: `%` and `_` in it are escaped, not wildcards.
     pub async fn submissions(&self, filter: &SubmissionFilter, limit: i64) -> anyhow::Result<Vec<SubmissionRow>> {
-        let candidate = filter.candidate.as_ref().map(|c| format!("%{}%", c.to_lowercase()));
+        let candidate = filter.candidate.as_ref().map(|c| format!("%{}%", escape_like(&c.to_lowercase())));
         let rows = sqlx::query(&format!(
             "SELECT {SUBMISSION_COLUMNS}
               WHERE (?1 IS NULL OR s.challenge = ?1)
                 AND (?2 IS NULL OR s.invitation_id = ?2)
                 AND (?3 IS NULL OR r.verdict = ?3)
-                AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 OR LOWER(COALESCE(i.email, '')) LIKE ?4)
+                AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 ESCAPE '\\' OR LOWER(COALESCE(i.email, '')) LIKE ?4 ESCAPE '\\')
                 AND (?6 = 0 OR s.invitation_id IS NOT NULL)
                 AND s.kind = CASE WHEN ?7 THEN 'practice' ELSE 'submission' END
               ORDER BY s.created_at DESC, s.id DESC LIMIT ?5"
@@ -821,6 +822,18 @@ pub enum SessionLookup {
     Unknown,
 }
 
+/// `text` with LIKE's wildcards and its escape character escaped (used with `ESCAPE '\'`).
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,5 +872,10 @@ mod tests {
         assert_eq!(overran.time_used_ms(), Some(90 * minute), "never more than the box");
         let untimed = invitation(None, Some(0), Some(200 * minute));
         assert_eq!((untimed.deadline(), untimed.time_used_ms()), (None, Some(200 * minute)));
+    }
+
+    #[test]
+    fn wildcards_are_matched_literally() {
+        assert_eq!(super::escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
     }
 }

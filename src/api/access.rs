@@ -146,7 +146,7 @@ pub fn quota_error(e: anyhow::Error) -> ApiError {
 /// The submission `id` if the principal may see it: staff see all, a candidate only its own. Anything
 /// else is the same 404 as a submission that does not exist.
 pub async fn visible_submission(state: &AppState, principal: &Principal, id: &str) -> ApiResult<SubmissionRow> {
-    let not_found = || ApiError::NotFound(format!("no submission '{id}'"));
+    let not_found = || ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(id)));
     let row = state.access.db.submission(id).await?.ok_or_else(not_found)?;
     match principal {
         Principal::Staff(_) => Ok(row),

@@ -167,7 +167,7 @@ pub async fn post_invitation(
     headers: HeaderMap,
     body: Result<Json<InvitationRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedInvitation>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let send_email = request.send_email.unwrap_or(true);
     let created = create_invitation(&state, &actor, &request, &headers, send_email).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -182,7 +182,7 @@ pub async fn list_invitations(Staff(_): Staff, State(state): State<AppState>) ->
 #[utoipa::path(get, path = "/api/v1/invitations/{id}", tag = "invitations", params(("id" = String, Path)),
     responses((status = 200, body = InvitationRow), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get_invitation(Staff(_): Staff, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<InvitationRow>> {
-    let inv = state.access.db.invitation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no invitation '{id}'")))?;
+    let inv = state.access.db.invitation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no invitation '{}'", super::error::excerpt(&id))))?;
     Ok(Json(inv))
 }
 
@@ -194,7 +194,7 @@ pub async fn revoke_invitation(Staff(actor): Staff, State(state): State<AppState
     if state.access.db.revoke_invitation(&actor, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound(format!("no unrevoked invitation '{id}'")))
+        Err(ApiError::NotFound(format!("no unrevoked invitation '{}'", super::error::excerpt(&id))))
     }
 }
 
@@ -229,7 +229,7 @@ pub async fn post_token(
     State(state): State<AppState>,
     body: Result<Json<TokenRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let name = check_token_name(&request.name)?;
     let (id, token) = state.access.db.create_token(&user, &name).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { id, name, token })))
@@ -260,6 +260,7 @@ pub struct UserRequest {
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -273,18 +274,19 @@ pub async fn create_user(state: &AppState, actor: &crate::accounts::StaffUser, r
         .db
         .create_user(actor.id, &name, request.role, &hash)
         .await?
-        .ok_or_else(|| ApiError::BadRequest(format!("name: a user named '{name}' already exists")))
+        .ok_or_else(|| ApiError::Conflict(format!("name: a user named '{name}' already exists")))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserRequest,
-    responses((status = 201, body = UserRow), (status = 400), (status = 401), (status = 403, description = "admins only")),
+    responses((status = 201, body = UserRow), (status = 400), (status = 401), (status = 403, description = "admins only"),
+              (status = 409, description = "a user of that name exists")),
     security(("bearer" = [])))]
 pub async fn post_user(
     AdminUser(actor): AdminUser,
     State(state): State<AppState>,
     body: Result<Json<UserRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<UserRow>)> {
-    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(super::error::json_rejection)?;
     let id = create_user(&state, &actor, &request).await?;
     let row = state
         .access
@@ -304,12 +306,12 @@ pub async fn list_users(AdminUser(_): AdminUser, State(state): State<AppState>) 
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)),
-    responses((status = 204, description = "disabled: its sessions and tokens stop at once"), (status = 400), (status = 401),
-              (status = 403), (status = 404)),
+    responses((status = 204, description = "disabled: its sessions and tokens stop at once"), (status = 401),
+              (status = 403, description = "admins only; and no admin may disable their own account or the admin-token account"), (status = 404)),
     security(("bearer" = [])))]
 pub async fn disable_user(AdminUser(actor): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     if id == actor.id || id == crate::accounts::ADMIN_TOKEN_USER {
-        return Err(ApiError::BadRequest("an admin cannot disable their own account or the admin-token account".into()));
+        return Err(ApiError::Forbidden("an admin cannot disable their own account or the admin-token account".into()));
     }
     if state.access.db.disable_user(actor.id, id).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -7,9 +7,11 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::access::{visible_challenge, AdminUser};
 use super::error::{ApiError, ApiResult};
+use super::form;
 use super::AppState;
 use crate::accounts::{Principal, StaffUser};
 use crate::bundle::{self, BundleError, BundleLimits};
@@ -18,7 +20,7 @@ use crate::challenge::{Challenge, Input, Kind, Task};
 use crate::domain::{Limits, Slug};
 use crate::pipeline::ReferenceCheck;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MetricView {
     name: String,
     higher_is_better: bool,
@@ -28,7 +30,7 @@ pub struct MetricView {
     full: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChallengeSummary {
     slug: String,
     version: i64,
@@ -42,7 +44,7 @@ pub struct ChallengeSummary {
 
 /// What the candidate writes: the predict contract, or for a scored challenge whatever its statement
 /// asks for in the entry file.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InterfaceView {
     file: String,
     kind: Kind,
@@ -53,11 +55,13 @@ pub struct InterfaceView {
     /// What `X` is: a numpy array or a pandas DataFrame.
     #[serde(skip_serializing_if = "Option::is_none")]
     input: Option<Input>,
+    /// The parameters the Model's constructor receives.
+    #[schema(value_type = Object)]
     params: serde_json::Value,
 }
 
 /// The thresholds of the generalisation checks, so candidates know what is measured.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChecksView {
     max_train_test_gap: f64,
     max_public_private_gap: f64,
@@ -68,7 +72,7 @@ pub struct ChecksView {
     max_optimism: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChallengeDetail {
     #[serde(flatten)]
     summary: ChallengeSummary,
@@ -84,7 +88,7 @@ pub struct ChallengeDetail {
     files: Vec<PublicFile>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicFile {
     path: String,
     url: String,
@@ -201,49 +205,62 @@ pub async fn starter(principal: Principal, State(state): State<AppState>, Path(s
 /// Largest bundle accepted by `POST /api/v1/challenges`.
 pub const MAX_BUNDLE_BYTES: usize = 64 << 20;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Published {
     pub slug: String,
     pub version: i64,
+    /// The reference and baseline scores against their thresholds.
+    #[schema(value_type = Object)]
     pub check: ReferenceCheck,
 }
 
 /// `POST /api/v1/challenges`: multipart with `slug` and `bundle` (a `.tar.gz` or `.zip` laid out like a
-/// catalogue folder). The bundle is unpacked into a staging folder, its manifest and files validated,
-/// its reference and baseline run in the sandbox; only then does it become the slug's next version.
-/// Any refusal leaves nothing behind.
+/// catalogue folder). The bundle is streamed to a staging folder and unpacked there, its manifest and
+/// files validated, its reference and baseline run in the sandbox; only then does it become the slug's
+/// next version. Any refusal, and a client that goes away, leaves nothing behind.
 pub async fn upload(
     AdminUser(admin): AdminUser,
     State(state): State<AppState>,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Published>)> {
-    let mut form = form.map_err(super::error::not_multipart)?;
-    let mut slug = None;
-    let mut archive = None;
-    while let Some(field) = form.next_field().await.map_err(form_error)? {
-        match field.name() {
-            Some("slug") => slug = Some(field.text().await.map_err(form_error)?),
-            Some("bundle") => archive = Some(field.bytes().await.map_err(form_error)?),
-            _ => {}
-        }
-    }
+    let form = form.map_err(super::error::not_multipart)?;
+    let (slug, staged) = tokio::time::timeout(form::bundle_body_timeout(MAX_BUNDLE_BYTES), read_upload(form, &state))
+        .await
+        .map_err(|_| ApiError::RequestTimeout("the bundle did not arrive in time".into()))??;
     let slug = slug.ok_or_else(|| ApiError::BadRequest("missing field 'slug'".into()))?;
-    let archive = archive.ok_or_else(|| ApiError::BadRequest("missing field 'bundle'".into()))?;
-    let published = publish(&state, &admin, &slug, archive).await?;
+    let staged = staged.ok_or_else(|| ApiError::BadRequest("missing field 'bundle'".into()))?;
+    let published = publish(&state, &admin, &slug, staged).await?;
     Ok((StatusCode::CREATED, Json(published)))
 }
 
-/// Validates a bundle and publishes it as the next version of `slug`; shared by the API and the
-/// challenges page. Writes the publication to the audit log.
-pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, archive: bytes::Bytes) -> ApiResult<Published> {
+async fn read_upload(mut form: Multipart, state: &AppState) -> ApiResult<(Option<String>, Option<form::StagedBundle>)> {
+    let (mut slug, mut staged) = (None, None);
+    while let Some(field) = form.next_field().await.map_err(form::multipart_error)? {
+        match field.name() {
+            Some("slug") => slug = Some(form::text(field, form::MAX_TEXT_BYTES).await?),
+            Some("bundle") => staged = Some(form::stage_bundle(field, &state.data_dir, MAX_BUNDLE_BYTES).await?),
+            other => return Err(super::submissions::unexpected_field(other)),
+        }
+    }
+    Ok((slug, staged))
+}
+
+/// Validates a staged bundle and publishes it as the next version of `slug`; shared by the API and
+/// the challenges page. Writes the publication to the audit log. The staging folder goes when
+/// `staged` is dropped, whichever way this returns.
+pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, staged: form::StagedBundle) -> ApiResult<Published> {
     let slug: Slug = slug.trim().parse().map_err(ApiError::BadRequest)?;
 
-    let staging_root = state.data_dir.join("staging");
-    std::fs::create_dir_all(&staging_root).map_err(anyhow::Error::from)?;
-    let staging = tempfile::tempdir_in(&staging_root).map_err(anyhow::Error::from)?;
-    let folder = tokio::task::spawn_blocking({
-        let dest = staging.path().to_owned();
-        move || bundle::unpack(&archive, &dest, BundleLimits::default())
+    // The staging folder moves into the blocking task and back: if the request is dropped while the
+    // archive is unpacking, the task still owns the folder and removes it once it stops writing.
+    let (staged, folder) = tokio::task::spawn_blocking(move || {
+        let dest = staged.dir.path().join("unpacked");
+        let unpacked = std::fs::create_dir(&dest)
+            .map_err(|e| BundleError::Damaged(e.to_string()))
+            .and_then(|()| bundle::unpack_file(&staged.archive, &dest, BundleLimits::default()));
+        // The archive is not needed once unpacked; its space is freed before the sandbox runs.
+        let _ = std::fs::remove_file(&staged.archive);
+        unpacked.map(|folder| (staged, folder))
     })
     .await
     .map_err(anyhow::Error::from)?
@@ -252,16 +269,15 @@ pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, archive: b
     let loader = state.grader.catalogue.loader().clone();
     let candidate = Challenge::load_as(slug.clone(), 0, &folder, &loader.runtimes, &loader.generated_root)
         .map_err(|e| ApiError::Unprocessable(strip_staging(&e.to_string(), &folder)))?;
-    let generated = crate::generate::ensure(&state.grader, &candidate, &state.data_dir)
+    // Data generated for a bundle that is then refused (or abandoned mid-generation) is removed.
+    let mut fresh_data = FreshData(
+        candidate.generator.as_ref().filter(|g| !g.out.join(crate::generate::COMPLETE).is_file()).map(|g| g.out.clone()),
+    );
+    crate::generate::ensure(&state.grader, &candidate, &state.data_dir)
         .await
         .map_err(|e| ApiError::Unprocessable(format!("the data generator failed: {e:#}")))?;
     let check = state.grader.check_reference(&candidate, crate::cli::cli_labels()).await?;
     if !check.failures.is_empty() {
-        if generated {
-            if let Some(generator) = &candidate.generator {
-                let _ = std::fs::remove_dir_all(&generator.out);
-            }
-        }
         return Err(ApiError::Unprocessable(format!("the bundle was not published: {}", check.failures.join("; "))));
     }
 
@@ -277,16 +293,27 @@ pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, archive: b
     )
     .map_err(anyhow::Error::from)?;
     state.grader.catalogue.publish(published);
+    fresh_data.keep();
+    drop(staged);
     tracing::info!(challenge = %slug, version, "published an uploaded bundle");
     state.access.db.audit(admin.id, "publish challenge", slug.as_str(), &format!("version {version}")).await?;
     Ok(Published { slug: slug.to_string(), version, check })
 }
 
-fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge(format!("the bundle passes the {MAX_BUNDLE_BYTES}-byte limit"))
-    } else {
-        ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+/// Generated data of a bundle under test: removed on drop unless the bundle was published.
+struct FreshData(Option<std::path::PathBuf>);
+
+impl FreshData {
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for FreshData {
+    fn drop(&mut self) {
+        if let Some(out) = self.0.take() {
+            let _ = std::fs::remove_dir_all(out);
+        }
     }
 }
 

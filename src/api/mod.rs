@@ -6,6 +6,7 @@ pub mod auth;
 pub mod challenges;
 pub mod error;
 pub mod invitations;
+pub mod form;
 pub mod openapi;
 pub mod practice;
 pub mod submissions;
@@ -14,13 +15,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -85,6 +88,11 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router(body_limit))
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(request_deadline))
+        // No route takes more than a bundle; a larger body is refused before any handler runs, also on
+        // routes that would ignore it.
+        .layer(RequestBodyLimitLayer::new(challenges::MAX_BUNDLE_BYTES + 64 * 1024))
+        .layer(axum::middleware::from_fn(shape_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req
                 .extensions()
@@ -115,20 +123,70 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Va
     Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
 }
 
-/// An unknown route: an HTML page with the site's navigation for a browser, JSON for anything else
-/// and for every address under `/api/`.
-async fn not_found(
-    viewer: Result<crate::web::MaybeViewer, crate::web::PageError>,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
-    let browser = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if browser && !uri.path().starts_with("/api/") {
+/// Unknown addresses: a JSON error on the API, a page with the site's navigation elsewhere.
+async fn not_found(viewer: Result<crate::web::MaybeViewer, crate::web::PageError>, uri: axum::http::Uri) -> Response {
+    if is_api(uri.path()) {
+        ApiError::NotFound("no such route".into()).into_response()
+    } else {
         let viewer = viewer.ok().and_then(|v| v.0);
-        return crate::web::not_found_page(viewer.as_ref());
+        crate::web::not_found_page(viewer.as_ref())
     }
-    ApiError::NotFound("no such route".into()).into_response()
+}
+
+/// Whether a path belongs to the API (JSON errors) rather than the pages (HTML errors).
+fn is_api(path: &str) -> bool {
+    (path.starts_with("/api/") && path != "/api/docs") || path == "/healthz"
+}
+
+/// How long any request may take, body included, except a bundle upload: that one bounds its body by
+/// the size cap (`form::bundle_body_timeout`) and then runs the reference in the sandbox, which may
+/// take the challenge's whole time limit.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn request_deadline(req: Request<axum::body::Body>, next: Next) -> Response {
+    let bundle_upload = req.method() == axum::http::Method::POST && matches!(req.uri().path(), "/api/v1/challenges" | "/challenges");
+    if bundle_upload {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
+/// Largest error body of the framework's own that is read to be reshaped; its rejections are short.
+const FRAMEWORK_ERROR_BYTES: usize = 16 * 1024;
+
+/// Errors the framework answers by itself (a path or query it could not parse, a timeout, a method
+/// the route lacks) come as plain text or with no body. They are rewritten into the shapes the service
+/// promises: `{"error": {...}}` on the API, a page elsewhere. Headers such as `Allow` are kept.
+async fn shape_errors(req: Request<axum::body::Body>, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let already = if api { content_type.starts_with("application/json") } else { content_type.starts_with("text/html") };
+    if already {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, FRAMEWORK_ERROR_BYTES)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_owned() } else { error::excerpt_text(&text) };
+    let shaped = if api {
+        error::error_json(status, error::code_for(status), &message)
+    } else {
+        crate::web::error_response(status, &message)
+    };
+    let (shaped_parts, shaped_body) = shaped.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in shaped_parts.headers.iter() {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    Response::from_parts(parts, shaped_body)
 }

@@ -31,16 +31,6 @@ pub struct ErrorDetail {
     message: String,
 }
 
-/// `202` answer to a submission.
-#[derive(ToSchema)]
-pub struct Accepted {
-    id: String,
-    /// Always `queued`.
-    status: String,
-    /// The challenge version the run will use.
-    challenge_version: i64,
-}
-
 /// One grading of a submission.
 #[derive(ToSchema)]
 pub struct HistoryEntry {
@@ -49,15 +39,6 @@ pub struct HistoryEntry {
     score: Option<f64>,
     /// Unix milliseconds.
     graded_at: i64,
-}
-
-/// A bundle that passed every check and is now the slug's current version.
-#[derive(ToSchema)]
-pub struct Published {
-    slug: String,
-    version: i64,
-    /// The reference and baseline scores against their thresholds.
-    check: Object,
 }
 
 /// A submission as staff see it (a candidate sees `CandidateSubmission`).
@@ -112,43 +93,42 @@ pub struct Check {
     explanation: String,
 }
 
+/// The form of `POST /api/v1/submissions`.
 #[derive(ToSchema)]
-pub struct ChallengeSummary {
-    slug: String,
-    title: String,
-    summary: String,
-    task: String,
-    runtime: String,
-    /// `{name, higher_is_better, zero, full}`.
-    metric: Object,
-    /// `{time_seconds, memory_mb, cpus, pids, tmpfs_mb}`.
-    limits: Object,
+pub struct SubmissionForm {
+    /// The challenge's slug.
+    #[schema(min_length = 1, max_length = 1000)]
+    challenge: String,
+    /// The Python source: UTF-8 text without NUL bytes, up to the service's size cap (256 KiB unless
+    /// configured otherwise).
+    #[schema(min_length = 1, max_length = 65536, pattern = "^[^\\x00]+$")]
+    file: String,
 }
 
-/// The summary's fields plus the statement, starter, interface and download links.
+/// The form of `POST /api/v1/challenges`.
 #[derive(ToSchema)]
-pub struct ChallengeDetail {
+pub struct BundleForm {
+    /// The challenge's slug: 1–64 lowercase letters, digits and single dashes.
+    #[schema(max_length = 1000)]
     slug: String,
-    title: String,
-    summary: String,
-    statement: String,
-    starter: String,
-    interface: Object,
-    metric: Object,
-    limits: Object,
-    overfitting_max_gap: f64,
-    public_fraction: f64,
-    hidden_labels_public: bool,
-    sample_url: String,
-    starter_url: String,
+    /// A `.tar.gz` or `.zip` laid out like a catalogue folder, at most 64 MiB.
+    #[schema(value_type = String, format = Binary)]
+    bundle: Vec<u8>,
 }
 
+/// `GET /healthz`.
 #[derive(ToSchema)]
-pub struct Object(BTreeMap<String, Value>);
+pub struct Health {
+    /// Always `ok`.
+    status: String,
+    queued: i64,
+    running: i64,
+    completed: i64,
+}
 
 /// The database and the Docker engine answer.
 #[utoipa::path(get, path = "/healthz", tag = "service",
-    responses((status = 200, description = "`{status, queued, running, completed}`"), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 fn healthz_doc() {}
 
 /// This document.
@@ -158,8 +138,8 @@ fn openapi_doc() {}
 /// Submit a Python file: multipart with `challenge` (a slug) and `file`. A candidate may submit only
 /// to its invited challenges, within its limit and after its cooldown.
 #[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions",
-    request_body(content_type = "multipart/form-data", description = "fields `challenge` and `file`"),
-    responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    request_body(content = SubmissionForm, content_type = "multipart/form-data"),
+    responses((status = 202, body = super::submissions::Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "unknown or uninvited challenge"), (status = 413, body = ErrorBody),
               (status = 429, body = ErrorBody, description = "cooldown (with Retry-After), submission limit, or staff rate limit")),
     security(("bearer" = [])))]
@@ -182,7 +162,7 @@ fn predictions_doc() {}
 /// Grade a completed submission again on the challenge's current version; earlier results stay in its
 /// `history`. Admins only.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/regrade", tag = "submissions", params(("id" = String, Path)),
-    responses((status = 202, body = Accepted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 202, body = super::submissions::Accepted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "still being graded")),
     security(("bearer" = [])))]
 fn regrade_doc() {}
@@ -191,8 +171,8 @@ fn regrade_doc() {}
 /// catalogue folder) as the slug's next version, after validating it and running its reference and
 /// baseline in the sandbox. Admins only.
 #[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges",
-    request_body(content_type = "multipart/form-data", description = "fields `slug` and `bundle`"),
-    responses((status = 201, body = Published),
+    request_body(content = BundleForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = super::challenges::Published),
               (status = 400, body = ErrorBody, description = "a missing field, a damaged archive, a traversal path or a link"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 413, body = ErrorBody, description = "the bundle or one of its files passes a size bound"),
@@ -202,18 +182,19 @@ fn upload_doc() {}
 
 /// Challenges: all for staff, the invited ones for a candidate.
 #[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges",
-    responses((status = 200, body = Vec<ChallengeSummary>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<super::challenges::ChallengeSummary>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 fn challenges_doc() {}
 
 /// One challenge's public facts; never hidden file names or data.
 #[utoipa::path(get, path = "/api/v1/challenges/{slug}", tag = "challenges", params(("slug" = String, Path)),
-    responses((status = 200, body = ChallengeDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = super::challenges::ChallengeDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 fn challenge_doc() {}
 
-/// The public sample rows.
+/// The public sample rows: CSV, or JSON for a challenge whose sample is a document (its statement says
+/// which).
 #[utoipa::path(get, path = "/api/v1/challenges/{slug}/sample.csv", tag = "challenges", params(("slug" = String, Path)),
-    responses((status = 200, content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, content((String = "text/csv"), (serde_json::Value = "application/json"))), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 fn sample_doc() {}
 
@@ -310,19 +291,54 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The document as JSON, with the usual meaning written out for responses the annotations leave bare.
+/// The document as JSON. The annotations list what each handler answers by itself; added here are
+/// the answers every route shares, so the document lists every status a route can give: a malformed
+/// path, query or body (400), a body over its limit (413) or of the wrong type (415), a missing token
+/// (401), the request deadline (408) and a fault of the service (500). Every error has the error body.
 pub fn json() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
+    // The forms take their fields and nothing else.
+    for form in ["SubmissionForm", "BundleForm"] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{form}")) {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
     let operations = doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()).filter_map(Value::as_object_mut).flat_map(|i| i.values_mut());
     for op in operations {
+        let shared = shared_statuses(op);
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        for status in shared {
+            responses.entry(status).or_insert_with(|| serde_json::json!({ "description": "" }));
+        }
         for (status, response) in responses.iter_mut() {
             if response["description"].as_str().is_some_and(str::is_empty) {
                 response["description"] = Value::from(standard_meaning(status));
             }
+            if (status.starts_with('4') || status.starts_with('5')) && response.get("content").is_none() {
+                response["content"] = serde_json::json!({ "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } });
+            }
         }
     }
     doc
+}
+
+/// The statuses an operation can answer whatever its handler does.
+fn shared_statuses(op: &Value) -> Vec<String> {
+    let mut statuses = vec!["500"];
+    let public = op.get("security").is_none();
+    if !public {
+        statuses.extend(["401", "408"]);
+    }
+    if op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) {
+        statuses.push("400");
+    }
+    if let Some(body) = op.get("requestBody") {
+        statuses.extend(["400", "413"]);
+        if body.pointer("/content/application~1json").is_some() {
+            statuses.push("415");
+        }
+    }
+    statuses.into_iter().map(str::to_owned).collect()
 }
 
 fn standard_meaning(status: &str) -> &'static str {
@@ -334,6 +350,10 @@ fn standard_meaning(status: &str) -> &'static str {
         "401" => "no valid token, or an expired or revoked invitation",
         "403" => "the token's role may not do this",
         "404" => "no such thing, or not visible to this caller",
+        "408" => "the request took longer than the service allows",
+        "413" => "the body is larger than this route accepts",
+        "415" => "the body is not of the type this route takes",
+        "500" => "a fault of the service; it has been logged",
         _ => "see the error message",
     }
 }

@@ -50,10 +50,14 @@ impl From<Submission> for SubmissionView {
     }
 }
 
-#[derive(Serialize)]
+/// `202` answer to a submission or a regrade.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     id: String,
+    /// Always `queued`.
+    #[schema(value_type = String)]
     status: Status,
+    /// The challenge version the run will use.
     challenge_version: i64,
 }
 
@@ -68,13 +72,13 @@ pub async fn create(
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         match field.name() {
-            Some("challenge") => challenge = Some(field.text().await.map_err(multipart_error)?),
+            Some("challenge") => challenge = Some(super::form::text(field, super::form::MAX_TEXT_BYTES).await?),
             Some("file") => {
                 let name = field.file_name().unwrap_or("solution.py").to_owned();
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 file = Some((name, bytes.to_vec()));
             }
-            _ => {}
+            other => return Err(unexpected_field(other)),
         }
     }
     let challenge = challenge.ok_or_else(|| ApiError::BadRequest("missing field 'challenge'".into()))?;
@@ -114,7 +118,7 @@ pub async fn regrade(
     Path(raw): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
     let id = parse_id(&raw)?;
-    let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?;
+    let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw))))?;
     let current = state
         .grader
         .catalogue
@@ -126,13 +130,18 @@ pub async fn regrade(
             tracing::info!(submission = %id, version = current.version, "queued for regrading");
             Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_string(), status: Status::Queued, challenge_version: current.version })))
         }
-        Regrade::NotFound => Err(ApiError::NotFound(format!("no submission '{raw}'"))),
+        Regrade::NotFound => Err(ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw)))),
         Regrade::Busy => Err(ApiError::Conflict("the submission is still being graded; regrade it once it completes".into())),
     }
 }
 
+/// The API's forms take their documented fields and nothing else.
+pub fn unexpected_field(name: Option<&str>) -> ApiError {
+    ApiError::BadRequest(format!("unexpected field '{}'", super::error::excerpt(name.unwrap_or_default())))
+}
+
 fn unknown_challenge(name: &str) -> ApiError {
-    ApiError::NotFound(format!("no challenge named '{}'", name.trim()))
+    ApiError::NotFound(format!("no challenge named '{}'", super::error::excerpt(name.trim())))
 }
 
 /// The source must fit the cap and be text: UTF-8 without NUL bytes.
@@ -160,7 +169,7 @@ pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> Ap
 }
 
 fn parse_id(raw: &str) -> ApiResult<SubmissionId> {
-    raw.parse().map_err(|_| ApiError::NotFound(format!("no submission '{raw}'")))
+    raw.parse().map_err(|_| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(raw))))
 }
 
 /// `GET /api/v1/submissions/{id}`: everything for staff; for a candidate, its own submission's public
@@ -170,7 +179,7 @@ pub async fn get(principal: Principal, State(state): State<AppState>, Path(raw):
     if let Principal::Candidate(candidate) = &principal {
         return Ok(Json(access::candidate_submission(&state, candidate, &id.to_string()).await?).into_response());
     }
-    let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?;
+    let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw))))?;
     Ok(Json(SubmissionView::from(submission)).into_response())
 }
 
@@ -185,8 +194,8 @@ pub async fn predictions(
         .store
         .predictions(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no submission '{raw}'")))?
-        .ok_or_else(|| ApiError::NotFound(format!("submission '{raw}' has no predictions (not graded yet, or the run produced none)")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw))))?
+        .ok_or_else(|| ApiError::NotFound(format!("submission '{}' has no predictions (not graded yet, or the run produced none)", super::error::excerpt(&raw))))?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }
 

@@ -361,7 +361,7 @@ fn pack(spec: &RunSpec) -> std::io::Result<Vec<u8>> {
 
 /// Splits the container's stdout into the supervisor's first line and the harness's result. Without a
 /// readable first line (the supervisor was killed from outside) there is no usage and no result.
-fn split_frame(stdout: Vec<u8>) -> (Option<Usage>, Vec<u8>) {
+pub fn split_frame(stdout: Vec<u8>) -> (Option<Usage>, Vec<u8>) {
     let Some(end) = stdout.iter().position(|&b| b == b'\n') else { return (None, Vec::new()) };
     match serde_json::from_slice::<Usage>(&stdout[..end]) {
         Ok(usage) => (Some(usage), stdout[end + 1..].to_vec()),

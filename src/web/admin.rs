@@ -87,22 +87,30 @@ fn bundle_upload_section(viewer: &Viewer, notice: Option<&Notice>) -> Markup {
 }
 
 /// `POST /challenges`: the upload form. Refusals are shown in words on the same page.
+use crate::api::challenges::MAX_BUNDLE_BYTES;
+use crate::api::form;
+
 pub async fn upload_bundle(State(state): State<AppState>, viewer: Viewer, mut form: Multipart) -> PageResult<Response> {
     let admin = viewer.require_admin()?.clone();
     let mut csrf = String::new();
     let mut slug = String::new();
     let mut archive = None;
-    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("The upload could not be read: {}", e.body_text()));
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(bad)?,
-            Some("slug") => slug = field.text().await.map_err(bad)?,
-            Some("bundle") => archive = Some(field.bytes().await.map_err(bad)?),
-            _ => {}
+    let read = async {
+        while let Some(field) = form.next_field().await.map_err(form::multipart_error)? {
+            match field.name() {
+                Some("csrf") => csrf = form::text(field, form::MAX_TEXT_BYTES).await?,
+                Some("slug") => slug = form::text(field, form::MAX_TEXT_BYTES).await?,
+                Some("bundle") => archive = Some(form::stage_bundle(field, &state.data_dir, MAX_BUNDLE_BYTES).await?),
+                _ => {}
+            }
         }
-    }
+        Ok::<_, ApiError>(())
+    };
+    tokio::time::timeout(form::bundle_body_timeout(MAX_BUNDLE_BYTES), read)
+        .await
+        .map_err(|_| ApiError::RequestTimeout("the bundle did not arrive in time".into()))??;
     viewer.check_csrf(&csrf)?;
-    let Some(archive) = archive.filter(|a| !a.is_empty()) else {
+    let Some(archive) = archive.filter(|a| a.len > 0) else {
         return challenges_page(&state, &viewer, Some(Notice::Refused("choose a bundle file to upload.".into()))).await;
     };
     match crate::api::challenges::publish(&state, &admin, &slug, archive).await {

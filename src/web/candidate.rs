@@ -318,7 +318,7 @@ impl CodeForm {
     }
 }
 
-async fn read_code_form(mut form: Multipart) -> Result<CodeForm, ApiError> {
+async fn read_code_form(mut form: Multipart, max_code_bytes: usize) -> Result<CodeForm, ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("The upload is larger than the limit.".into())
@@ -329,8 +329,8 @@ async fn read_code_form(mut form: Multipart) -> Result<CodeForm, ApiError> {
     let mut sent = CodeForm::default();
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
-            Some("csrf") => sent.csrf = field.text().await.map_err(bad)?,
-            Some("code") => sent.code = field.text().await.map_err(bad)?,
+            Some("csrf") => sent.csrf = crate::api::form::text(field, crate::api::form::MAX_TEXT_BYTES).await?,
+            Some("code") => sent.code = crate::api::form::text(field, max_code_bytes).await?,
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let bytes = field.bytes().await.map_err(bad)?;
@@ -365,7 +365,7 @@ pub async fn practise(State(state): State<AppState>, viewer: Viewer, Path(slug):
 /// and the code still in it.
 async fn send_code(state: &AppState, viewer: &Viewer, slug: &str, form: Multipart, action: Action) -> PageResult<Response> {
     let c = visible_challenge(state, &viewer.principal, slug).await?;
-    let sent = match read_code_form(form).await {
+    let sent = match read_code_form(form, state.max_upload_bytes).await {
         Ok(sent) => sent,
         Err(e) => return refused(state, viewer, &c, e, String::new()).await,
     };

@@ -150,6 +150,11 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
+/// An error page with its status, for errors raised outside the pages' own handlers.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    (status, layout::error_page(status, message)).into_response()
+}
+
 /// A page in the shared frame, without scripts, for modules outside `web`.
 pub fn render_page(title: &str, viewer: Option<&Viewer>, body: maud::Markup) -> maud::Markup {
     layout::Page::new(title).without_script().render(viewer, body)

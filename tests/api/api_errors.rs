@@ -73,7 +73,7 @@ async fn bad_submissions_are_refused_with_clear_json_errors() {
     }
     let resp = app.client.get(app.url("/api/v1/submissions/0190b2f4-0000-7000-8000-000000000000")).send().await.unwrap();
     assert_eq!(resp.status(), 401, "reading results needs the token");
-    let (s, _, _) = error_of(app.client.get(app.url("/nowhere")).send().await.unwrap()).await;
+    let (s, _, _) = error_of(app.client.get(app.url("/api/nowhere")).send().await.unwrap()).await;
     assert_eq!(s, 404);
 
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();

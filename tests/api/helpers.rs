@@ -44,6 +44,7 @@ pub fn serve_config() -> ServeConfig {
         max_upload_kb: 256,
         lease_seconds: 10,
         access: mlgrade::accounts::AccessConfig::default(),
+        edge: mlgrade::config::EdgeConfig::default(),
     }
 }
 

@@ -1,0 +1,39 @@
+//! What a harness prints → grading: any output gets a verdict (most often wrong_output), never a
+//! panic. The tiny classification challenge supplies the hidden answers.
+#![no_main]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use mlgrade::challenge::{Challenge, Dataset};
+use mlgrade::sandbox::RunOutcome;
+
+fn fixture() -> &'static (Challenge, Dataset) {
+    static FIXTURE: OnceLock<(Challenge, Dataset)> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/challenges/tiny-classify");
+        let runtimes: BTreeSet<String> = ["python-numpy".to_owned()].into();
+        let generated = std::env::temp_dir().join("mlgrade-fuzz-generated");
+        let challenge = Challenge::load_as("tiny-classify".parse().unwrap(), 1, &dir, &runtimes, &generated).unwrap();
+        let data = challenge.dataset().unwrap();
+        (challenge, data)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (challenge, dataset) = fixture();
+    let outcome = RunOutcome {
+        exit_code: 0,
+        oom_killed: false,
+        timed_out: false,
+        result: data.to_vec(),
+        result_overflow: false,
+        log: String::new(),
+        duration: Duration::from_millis(10),
+        usage: None,
+    };
+    let _ = mlgrade::grading::grade(challenge, dataset, &outcome);
+});
