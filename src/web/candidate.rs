@@ -330,7 +330,14 @@ async fn read_code_form(mut form: Multipart, max_code_bytes: usize) -> Result<Co
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
             Some("csrf") => sent.csrf = crate::api::form::text(field, crate::api::form::MAX_TEXT_BYTES).await?,
-            Some("code") => sent.code = crate::api::form::text(field, max_code_bytes).await?,
+            Some("code") => {
+                sent.code = crate::api::form::text(field, max_code_bytes).await.map_err(|e| match e {
+                    ApiError::PayloadTooLarge(_) => {
+                        ApiError::PayloadTooLarge(format!("The code is larger than the {} KB limit.", max_code_bytes / 1024))
+                    }
+                    other => other,
+                })?
+            }
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let bytes = field.bytes().await.map_err(bad)?;

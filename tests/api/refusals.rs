@@ -32,8 +32,8 @@ async fn a_refused_submission_keeps_the_page_the_code_and_says_why() {
     assert_eq!(resp.status(), 400);
     assert!(text_of(&resp.text().await.unwrap(), "refusal").unwrap().contains("binary"));
 
-    // Too large for the cap (64 KiB in tests): refused with the limit, the code still in the form.
-    let big = format!("# {}\nclass Model: pass\n", "x".repeat(70 * 1024));
+    // Too large for the cap (256 KiB in tests): refused with the limit, the code still in the form.
+    let big = format!("# {}\nclass Model: pass\n", "x".repeat(300 * 1024));
     let resp = post_form(&app, &session, "submissions", &big, None).await;
     assert_eq!(resp.status(), 413);
     let html = resp.text().await.unwrap();
@@ -77,8 +77,8 @@ async fn browsers_get_pages_for_unknown_addresses_and_a_favicon() {
     let html = resp.text().await.unwrap();
     assert!(html.contains("There is no page at this address") && html.contains(r#"href="/""#), "{html}");
 
-    // Scripts and the API keep their JSON.
-    let resp = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    // The API keeps its JSON, whoever asks.
+    let resp = app.client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let resp = app.client.get(app.url("/api/v1/nothing-here")).header("accept", html_accept).send().await.unwrap();
