@@ -393,7 +393,8 @@ async fn collect(
 async fn remove_forced(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
     let opts = RemoveContainerOptions { force: true, v: true, ..Default::default() };
     match docker.remove_container(id, Some(opts)).await {
-        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+        // Gone already, or another sweeper is removing it right now: either way it is going.
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. }) => Ok(()),
         other => other,
     }
 }

@@ -5,17 +5,14 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn dt(rel: &str) -> String {
-    std::fs::read_to_string(repo().join("challenges").join(DECISION_TREE).join(rel)).unwrap()
-}
-
 #[tokio::test]
 async fn dashboard_export_and_leaderboard_show_what_interviewers_compare() {
     let app = spawn_app().await;
     let invite = |name: &str, email: &str| json!({ "name": name, "email": email, "challenges": [DECISION_TREE], "cooldown_seconds": 0 });
     let grace = app.invite(invite("Grace Hopper", "grace@example.com")).await;
     let alan = app.invite(invite("Alan Turing", "alan@example.com")).await;
-    let good = app.submit_as(&grace.token, DECISION_TREE, &dt("reference/solution.py")).await.json::<serde_json::Value>().await.unwrap();
+    // Grace writes her own tree (the reference itself would be flagged as a copy of it).
+    let good = app.submit_as(&grace.token, DECISION_TREE, &fixture("honest_dict_tree.py")).await.json::<serde_json::Value>().await.unwrap();
     let memo = app.submit_as(&alan.token, DECISION_TREE, &fixture("memoriser.py")).await.json::<serde_json::Value>().await.unwrap();
     let (good, memo) = (good["id"].as_str().unwrap().to_owned(), memo["id"].as_str().unwrap().to_owned());
     let good_result = app.wait_for(&good).await;
