@@ -15,6 +15,7 @@ use crate::accounts::store::InvitationRow;
 #[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     /// Hours added to the expiry, counted from now when it has already passed.
+    #[schema(exclusive_minimum = 0, maximum = 8760)]
     pub hours: f64,
 }
 
@@ -22,8 +23,9 @@ pub struct ExtendRequest {
 #[serde(deny_unknown_fields)]
 pub struct AttemptsRequest {
     pub challenge: String,
-    /// Submissions added to that challenge's limit (1–100).
-    pub more: i64,
+    /// Submissions added to that challenge's limit (1–100); a whole number, `2` or `2.0`.
+    #[schema(value_type = i64, minimum = 1, maximum = 100)]
+    pub more: serde_json::Number,
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -79,10 +81,11 @@ pub async fn add_attempts(
     body: Result<Json<AttemptsRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<InvitationRow>> {
     let request = json_body(body)?;
-    if !(1..=100).contains(&request.more) {
-        return Err(ApiError::BadRequest(format!("more: must be between 1 and 100, not {}", request.more)));
-    }
-    if !state.access.db.add_attempts(&actor, &id, request.challenge.trim(), request.more).await? {
+    let more = whole_number(&request.more).filter(|n| (1..=100).contains(n));
+    let Some(more) = more else {
+        return Err(ApiError::BadRequest(format!("more: must be a whole number between 1 and 100, not {}", request.more)));
+    };
+    if !state.access.db.add_attempts(&actor, &id, request.challenge.trim(), more).await? {
         return Err(ApiError::NotFound(format!("no unrevoked invitation '{id}' that includes '{}'", request.challenge.trim())));
     }
     Ok(Json(reload(&state, &id).await?))
@@ -94,9 +97,9 @@ pub async fn reissue(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Option<Json<ReissueRequest>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Reissued>)> {
-    let request = body.map(|Json(b)| b).unwrap_or_default();
+    let request = reissue_request(&body)?;
     let token = state
         .access
         .db
@@ -116,4 +119,18 @@ pub async fn reissue(
     };
     let emailed = state.access.mail.is_some() && send && email_problem.is_none();
     Ok((StatusCode::OK, Json(Reissued { id, link, url, token, emailed, email_problem })))
+}
+
+/// The optional body of a reissue: nothing (or `null`) keeps the defaults.
+fn reissue_request(body: &[u8]) -> ApiResult<ReissueRequest> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::BadRequest("the body is not UTF-8 text".into()))?.trim();
+    if text.is_empty() || text == "null" {
+        return Ok(ReissueRequest::default());
+    }
+    serde_json::from_str(text).map_err(|e| ApiError::BadRequest(format!("the body is not a reissue request: {e}")))
+}
+
+/// A JSON number that is a whole number, written `2` or `2.0`.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
 }

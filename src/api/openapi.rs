@@ -105,6 +105,14 @@ pub struct SubmissionForm {
     file: String,
 }
 
+/// The form of `POST /api/v1/challenges/{slug}/practice`.
+#[derive(ToSchema)]
+pub struct PracticeForm {
+    /// The Python source, as for a submission.
+    #[schema(min_length = 1, max_length = 65536, pattern = "^[^\\x00]+$")]
+    file: String,
+}
+
 /// The form of `POST /api/v1/challenges`.
 #[derive(ToSchema)]
 pub struct BundleForm {
@@ -218,7 +226,7 @@ fn public_file_doc() {}
 /// four sample rows and scored on the fourth, never on hidden rows. Takes nothing from the submission
 /// limit or the cooldown; limited per hour on its own (`MLGRADE_PRACTICE_RUNS_PER_HOUR`).
 #[utoipa::path(post, path = "/api/v1/challenges/{slug}/practice", tag = "practice", params(("slug" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    request_body(content = PracticeForm, content_type = "multipart/form-data"),
     responses((status = 202, body = super::practice::PracticeAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "unknown or uninvited challenge"),
               (status = 409, body = ErrorBody, description = "the challenge is graded by its own scoring program and has no sample rows"),
@@ -253,8 +261,8 @@ fn add_attempts_doc() {}
 /// stay. The new token is shown once (and e-mailed when SMTP is configured, unless `send_email` is
 /// false). Staff only.
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/reissue", tag = "invitations", params(("id" = String, Path)),
-    request_body(content = Option<super::invitations::ReissueRequest>, description = "optional"),
-    responses((status = 200, body = super::invitations::Reissued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    request_body(content = super::invitations::ReissueRequest, description = "optional: an empty body keeps the defaults"),
+    responses((status = 200, body = super::invitations::Reissued), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "no such unrevoked invitation")),
     security(("bearer" = [])))]
 fn reissue_invitation_doc() {}
@@ -298,7 +306,7 @@ pub struct ApiDoc;
 pub fn json() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
     // The forms take their fields and nothing else.
-    for form in ["SubmissionForm", "BundleForm"] {
+    for form in ["SubmissionForm", "PracticeForm", "BundleForm"] {
         if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{form}")) {
             schema["additionalProperties"] = Value::Bool(false);
         }

@@ -103,11 +103,12 @@ pub async fn create(
     let mut form = form.map_err(super::error::not_multipart)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form.next_field().await.map_err(super::submissions::multipart_error)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("solution.py").to_owned();
-            let bytes = field.bytes().await.map_err(super::submissions::multipart_error)?;
-            file = Some((name, bytes.to_vec()));
+        if field.name() != Some("file") {
+            return Err(super::submissions::unexpected_field(field.name()));
         }
+        let name = field.file_name().unwrap_or("solution.py").to_owned();
+        let bytes = field.bytes().await.map_err(super::submissions::multipart_error)?;
+        file = Some((name, bytes.to_vec()));
     }
     let (file_name, bytes) = file.ok_or_else(|| ApiError::BadRequest("missing field 'file'".into()))?;
     let (id, version) = accept(&state, &principal, &slug, &file_name, &bytes).await?;
