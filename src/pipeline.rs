@@ -43,7 +43,7 @@ pub struct Grader {
     pub catalogue: Arc<Catalogue>,
     /// What each challenge version's reference reaches on all hidden test rows, for the leak check:
     /// graded once on first need, kept in memory and in `reference_dir`.
-    pub references: Arc<tokio::sync::Mutex<HashMap<String, Option<OnHiddenRows>>>>,
+    pub references: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<OnHiddenRows>>>>>>,
     /// Where those figures are kept across restarts, one small file per reference, data and image.
     pub reference_dir: Option<std::path::PathBuf>,
 }
@@ -90,29 +90,30 @@ impl Grader {
     ) -> anyhow::Result<Option<OnHiddenRows>> {
         let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
         let key = self.reference_key(challenge, &source)?;
-        let mut known = self.references.lock().await;
-        if let Some(found) = known.get(&key) {
-            return Ok(*found);
-        }
-        let file = self.reference_dir.as_ref().map(|dir| dir.join(format!("{key}.json")));
-        if let Some(found) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice(&b).ok()) {
-            known.insert(key, found);
-            return Ok(found);
-        }
-        let outcome = self.grade_runs(challenge, &source, labels, None).await?;
-        let found = outcome
-            .graded
-            .report
-            .overfitting
-            .map(|o| OnHiddenRows { value: o.test_metric, interval: o.test_interval });
-        if let (Some(file), Some(dir)) = (&file, &self.reference_dir) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let staged = tempfile::NamedTempFile::new_in(dir)?;
-            std::fs::write(staged.path(), serde_json::to_vec(&found)?)?;
-            staged.persist(file).map_err(|e| e.error)?;
-        }
-        known.insert(key, found);
-        Ok(found)
+        // One cell per reference: a first grading waits only for its own challenge's reference.
+        let cell = self.references.lock().expect("reference cache lock").entry(key.clone()).or_default().clone();
+        let found = cell
+            .get_or_try_init(|| async {
+                let file = self.reference_dir.as_ref().map(|dir| dir.join(format!("{key}.json")));
+                if let Some(found) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice(&b).ok()) {
+                    return Ok(found);
+                }
+                let outcome = self.grade_runs(challenge, &source, labels, None).await?;
+                let found = outcome
+                    .graded
+                    .report
+                    .overfitting
+                    .map(|o| OnHiddenRows { value: o.test_metric, interval: o.test_interval });
+                if let (Some(file), Some(dir)) = (&file, &self.reference_dir) {
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                    let staged = tempfile::NamedTempFile::new_in(dir)?;
+                    std::fs::write(staged.path(), serde_json::to_vec(&found)?)?;
+                    staged.persist(file).map_err(|e| e.error)?;
+                }
+                anyhow::Ok(found)
+            })
+            .await?;
+        Ok(*found)
     }
 
     /// Names what the reference's figure depends on: its code, the hidden data, the manifest (through
