@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use mlgrade::challenge::{Challenge, Dataset};
+use mlgrade::grading::Context;
+use mlgrade::integrity::checks::OnHiddenRows;
+use mlgrade::integrity::probes::{with_probes, ProbeLayout};
 use mlgrade::sandbox::RunOutcome;
 
 fn fixture() -> &'static (Challenge, Dataset) {
@@ -35,5 +38,10 @@ fuzz_target!(|data: &[u8]| {
         duration: Duration::from_millis(10),
         usage: None,
     };
-    let _ = mlgrade::grading::grade(challenge, dataset, &outcome);
+    // As the rows are, and with probe rows among them and a reference to compare with.
+    let plain = ProbeLayout::none(dataset.test_labels.len());
+    let _ = mlgrade::grading::grade(challenge, dataset, &outcome, &Context { layout: &plain, reference: None });
+    let (_, probed) = with_probes(&dataset.test_features, &dataset.train, 1);
+    let reference = Some(OnHiddenRows { value: 0.9, interval: Some([0.85, 0.95]) });
+    let _ = mlgrade::grading::grade(challenge, dataset, &outcome, &Context { layout: &probed, reference });
 });

@@ -85,8 +85,11 @@ async fn pasted_tables_and_a_renamed_reference_are_flagged() {
             assert!(embedded["flagged"].as_bool().unwrap(), "{file}: {embedded:#}");
             assert!(embedded["value"].as_f64().unwrap() > 5000.0, "{file}: the table's numbers are counted: {embedded:#}");
         }
-        // Redrawn rows: the public table holds none of them, so no lookup reaches a perfect score.
-        assert!(s["score"].as_f64().unwrap() < 100.0 || !file.starts_with("lookup"), "{file}: {s:#}");
+        // Redrawn rows: the public table holds none of them, so a lookup is only a nearest-neighbour
+        // model trained on the public rows, not a source of the hidden answers.
+        if file.starts_with("lookup") {
+            assert!(s["metrics"]["accuracy"].as_f64().unwrap() < 0.99, "{file}: {s:#}");
+        }
     }
     app.stop().await;
 }
