@@ -98,6 +98,17 @@ pub struct Store {
     files_dir: PathBuf,
 }
 
+/// The row of a stored file, once per content.
+async fn record_file(tx: &mut sqlx::SqliteConnection, sha: &str, size: usize, now: i64) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+        .bind(sha)
+        .bind(size as i64)
+        .bind(now)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -147,17 +158,11 @@ impl Store {
         bytes: &[u8],
         owner: &crate::accounts::Owner,
     ) -> anyhow::Result<SubmissionId> {
-        let sha = hex::encode(Sha256::digest(bytes));
-        self.write_file(&sha, bytes).await?;
+        let sha = self.write_file(bytes).await?;
         let id = SubmissionId::new();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
-            .bind(&sha)
-            .bind(bytes.len() as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        record_file(&mut tx, &sha, bytes.len(), now).await?;
         sqlx::query(
             "INSERT INTO submissions (id, challenge, challenge_version, file_sha256, file_name, status, created_at)
              VALUES (?, ?, ?, ?, ?, 'queued', ?)",
@@ -185,8 +190,7 @@ impl Store {
         bytes: &[u8],
         owner: &crate::accounts::Owner,
     ) -> anyhow::Result<SubmissionId> {
-        let sha = hex::encode(Sha256::digest(bytes));
-        self.write_file(&sha, bytes).await?;
+        let sha = self.write_file(bytes).await?;
         let id = SubmissionId::new();
         let now = now_ms();
         let (invitation, user) = match owner {
@@ -194,12 +198,7 @@ impl Store {
             crate::accounts::Owner::User(u) => (None, Some(*u)),
         };
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
-            .bind(&sha)
-            .bind(bytes.len() as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        record_file(&mut tx, &sha, bytes.len(), now).await?;
         sqlx::query(
             "INSERT INTO submissions (id, kind, challenge, challenge_version, file_sha256, file_name, status, created_at, invitation_id, user_id)
              VALUES (?, 'practice', ?, ?, ?, ?, 'queued', ?, ?, ?)",
@@ -238,10 +237,12 @@ impl Store {
         Ok((row.get("n"), row.get("oldest")))
     }
 
-    async fn write_file(&self, sha: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let path = self.files_dir.join(sha);
+    /// Stores `bytes` under their SHA-256 and returns it; a file already stored is not written again.
+    async fn write_file(&self, bytes: &[u8]) -> anyhow::Result<String> {
+        let sha = hex::encode(Sha256::digest(bytes));
+        let path = self.files_dir.join(&sha);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Ok(());
+            return Ok(sha);
         }
         let dir = self.files_dir.clone();
         let bytes = bytes.to_vec();
@@ -255,7 +256,7 @@ impl Store {
             Ok(())
         })
         .await??;
-        Ok(())
+        Ok(sha)
     }
 
     pub async fn read_file(&self, sha: &str) -> anyhow::Result<Vec<u8>> {
