@@ -1,7 +1,7 @@
 //! The challenges the service grades, by slug, with their published versions.
 //!
-//! A published version is an immutable copy of a challenge folder under the data folder
-//! (`challenges/<slug>/v<N>/`). The shipped catalogue folder is synced in at start: a folder whose
+//! A published version is an immutable copy of a challenge folder: an archive in the database, which
+//! every node unpacks into its data folder (`challenges/<slug>/v<N>/`) when it first needs it. The shipped catalogue folder is synced in at start: a folder whose
 //! content changed since its last published version becomes a new version. Bundles uploaded by hiring
 //! teams become versions the same way. Submissions record the version they were graded on; the
 //! current version of each slug is the newest one.
@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::challenge::{Challenge, ManifestError, MANIFEST};
 use crate::domain::Slug;
-use crate::store::Store;
+pub use crate::domain::Origin;
+use crate::storage::Store;
 
 /// Everything needed to load a challenge folder.
 #[derive(Debug, Clone)]
@@ -74,19 +75,32 @@ impl Catalogue {
 
     /// A given version of a challenge: the current one, or an older one loaded from its folder.
     pub fn version(&self, slug: &str, version: i64) -> anyhow::Result<Arc<Challenge>> {
-        let current = self.get(slug).with_context(|| format!("challenge '{slug}' is not in the catalogue"))?;
-        if current.version == version {
-            return Ok(current);
+        let slug: Slug = slug.parse().map_err(anyhow::Error::msg)?;
+        if let Some(current) = self.current.read().expect("catalogue lock").get(&slug).filter(|c| c.version == version) {
+            return Ok(current.clone());
         }
-        let key = (current.slug.clone(), version);
+        let key = (slug.clone(), version);
         if let Some(c) = self.older.read().expect("catalogue lock").get(&key) {
             return Ok(c.clone());
         }
         let root = self.versions_root.as_ref().context("this catalogue has no published versions")?;
-        let dir = version_dir(root, &current.slug, version);
-        let loaded = Arc::new(Challenge::load_as(current.slug.clone(), version, &dir, &self.loader.runtimes, &self.loader.generated_root)?);
+        let dir = version_dir(root, &slug, version);
+        anyhow::ensure!(dir.is_dir(), "challenge '{slug}' has no version {version} on this node");
+        let loaded = Arc::new(Challenge::load_as(slug, version, &dir, &self.loader.runtimes, &self.loader.generated_root)?);
         self.older.write().expect("catalogue lock").insert(key, loaded.clone());
         Ok(loaded)
+    }
+
+    /// A given version, unpacked from the database first when this node has not got its folder or its
+    /// generated data (published by another node, or the data folder is new).
+    pub async fn fetch_version(&self, store: &Store, slug: &str, version: i64) -> anyhow::Result<Arc<Challenge>> {
+        if let Some(root) = &self.versions_root {
+            let parsed: Slug = slug.parse().map_err(anyhow::Error::msg)?;
+            materialise_version(store, root, &parsed, version).await?;
+        }
+        let challenge = self.version(slug, version)?;
+        fetch_generated(store, &challenge).await?;
+        Ok(challenge)
     }
 
     /// Makes `challenge` the current version of its slug.
@@ -126,10 +140,12 @@ pub async fn publish_folder(store: &Store, folder: &Catalogue, data_dir: &Path) 
         let version = publish_dir(store, &versions_root, &working.slug, &working.dir, &hash, Origin::Catalogue).await?;
         tracing::info!(challenge = %working.slug, version, "published a new version from the catalogue folder");
     }
+    adopt_version_folders(store, &versions_root).await?;
     let loader = folder.loader.clone();
     let mut current = BTreeMap::new();
     for (slug, version) in store.current_versions().await? {
         let slug: Slug = slug.parse().map_err(anyhow::Error::msg)?;
+        materialise_version(store, &versions_root, &slug, version).await?;
         let dir = version_dir(&versions_root, &slug, version);
         let c = Challenge::load_as(slug.clone(), version, &dir, &loader.runtimes, &loader.generated_root)
             .map_err(|e| reframe(e, &folder.all(), &slug))?;
@@ -138,28 +154,59 @@ pub async fn publish_folder(store: &Store, folder: &Catalogue, data_dir: &Path) 
     Ok(Catalogue { current: RwLock::new(current), older: Default::default(), loader, versions_root: Some(versions_root) })
 }
 
+/// Unpacks a version's archive into `versions_root` unless its folder is there already.
+async fn materialise_version(store: &Store, versions_root: &Path, slug: &Slug, version: i64) -> anyhow::Result<()> {
+    let dir = version_dir(versions_root, slug, version);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let archive = match store.version_archive(slug.as_str(), version).await? {
+        None => bail!("challenge '{slug}' has no version {version}"),
+        Some(None) => bail!("version {version} of '{slug}' was published before versions were kept in the database, and its folder is not on this node"),
+        Some(Some(archive)) => archive,
+    };
+    tracing::info!(challenge = %slug, version, "unpacking a published version from the database");
+    tokio::task::spawn_blocking(move || crate::storage::blobs::unpack_dir(&archive, &dir)).await?
+}
+
+/// Generated data this node lacks, unpacked from the copy the node that generated it stored.
+async fn fetch_generated(store: &Store, challenge: &Challenge) -> anyhow::Result<()> {
+    let Some(generator) = &challenge.generator else { return Ok(()) };
+    if generator.out.join(crate::generate::COMPLETE).is_file() {
+        return Ok(());
+    }
+    let key = crate::generate::generator_key(generator)?;
+    let archive = store
+        .generated_archive(challenge.slug.as_str(), &key)
+        .await?
+        .with_context(|| format!("the generated data of '{}' is in neither the data folder nor the database", challenge.slug))?;
+    let out = generator.out.clone();
+    tokio::task::spawn_blocking(move || crate::storage::blobs::unpack_dir(&archive, &out)).await?
+}
+
+/// Stores the folders of versions published before the database kept them, so other nodes can
+/// unpack them.
+async fn adopt_version_folders(store: &Store, versions_root: &Path) -> anyhow::Result<()> {
+    for (slug, version) in store.versions_without_archive().await? {
+        let slug: Slug = slug.parse().map_err(anyhow::Error::msg)?;
+        let dir = version_dir(versions_root, &slug, version);
+        if !dir.is_dir() {
+            tracing::warn!(challenge = %slug, version, "a published version is neither in the database nor in the data folder");
+            continue;
+        }
+        let archive = crate::storage::blobs::pack_dir(&dir)?;
+        store.adopt_version_archive(slug.as_str(), version, &archive).await?;
+        tracing::info!(challenge = %slug, version, "moved a published version from the data folder into the database");
+    }
+    Ok(())
+}
+
 /// Errors in a published copy are reported against the shipped folder the copy came from, which is
 /// the file the hiring team edits.
 fn reframe(e: ManifestError, shipped: &[Arc<Challenge>], slug: &Slug) -> ManifestError {
     match shipped.iter().find(|c| &c.slug == slug) {
         Some(c) => ManifestError { file: c.dir.join(MANIFEST), ..e },
         None => e,
-    }
-}
-
-/// Where a version came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Catalogue,
-    Upload,
-}
-
-impl Origin {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Origin::Catalogue => "catalogue",
-            Origin::Upload => "upload",
-        }
     }
 }
 
@@ -178,8 +225,9 @@ pub async fn publish_dir(
     let staging = tempfile::tempdir_in(&slug_root)?;
     copy_tree(source, staging.path())?;
     let staged = staging.path().to_owned();
+    let archive = crate::storage::blobs::pack_dir(&staged)?;
     store
-        .insert_version(slug.as_str(), hash, origin, |version| {
+        .insert_version(slug.as_str(), hash, origin, &archive, |version| {
             let target = version_dir(versions_root, slug, version);
             if target.exists() {
                 // Left by a crash between the move and the commit: no row owns it.

@@ -14,7 +14,7 @@ use crate::pipeline::{Grader, Outcome};
 use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
 use crate::startup;
-use crate::store::Status;
+use crate::storage::Status;
 use crate::worker::CLI_PID_LABEL;
 
 /// Grades `file` once and returns what the API would show for it.

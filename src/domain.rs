@@ -178,3 +178,19 @@ mod tests {
         assert!(Limits::new(&no_cpu).unwrap_err().contains("cpus"));
     }
 }
+
+/// Where a challenge version came from: the shipped catalogue folder, or a bundle a hiring team uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Catalogue,
+    Upload,
+}
+
+impl Origin {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Origin::Catalogue => "catalogue",
+            Origin::Upload => "upload",
+        }
+    }
+}

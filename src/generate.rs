@@ -1,9 +1,14 @@
 //! Hidden data made at deployment time from a secret seed, so no public copy of the answers exists.
 //!
 //! A challenge may name a generator script. At the first start of a deployment, mlgrade creates a
-//! random seed kept in the data folder; each generator runs once in the sandbox (it is the hiring
-//! team's code, so it gets the same isolation as a candidate's) and its files are kept under
-//! `generated/<slug>/<hash of the generator>/`, so a changed generator makes new data.
+//! random seed; each generator runs once in the sandbox (it is the hiring team's code, so it gets the
+//! same isolation as a candidate's) and its files are kept under `generated/<slug>/<hash of the
+//! generator>/`, so a changed generator makes new data.
+//!
+//! A served deployment keeps the seed and the generated data in the database ([`Deployment::Shared`]):
+//! the first node to generate stores its copy and every other node unpacks that copy, so all nodes
+//! grade against the same hidden rows. The commands that run without a database (`grade`, `challenges
+//! check`) keep the seed in a file of the data folder ([`Deployment::Folder`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -13,6 +18,7 @@ use anyhow::{bail, Context};
 use crate::challenge::{Challenge, Generator};
 use crate::domain::{Limits, RawLimits};
 use crate::pipeline::Grader;
+use crate::storage::{blobs, Store};
 use crate::sandbox::{InputFile, RunSpec};
 use crate::worker::CLI_PID_LABEL;
 
@@ -48,29 +54,80 @@ pub fn secret_seed(data_dir: &Path) -> anyhow::Result<u64> {
     }
 }
 
+/// Where a deployment keeps its secret seed and its generated data.
+#[derive(Clone, Copy)]
+pub enum Deployment<'a> {
+    /// In the data folder: one machine, no database (the CLI's grading commands).
+    Folder(&'a Path),
+    /// In the shared database, the data folder only caching it (the service, on every node).
+    Shared(&'a Store),
+}
+
+/// The key generated data is stored under: the hash of its generator (its folder's name).
+pub fn generator_key(generator: &Generator) -> anyhow::Result<String> {
+    let name = generator.out.file_name().and_then(|n| n.to_str()).context("the generated folder has a name")?;
+    Ok(name.to_owned())
+}
+
 /// Runs every generator whose output is missing, then checks the generated data of each challenge.
-pub async fn prepare(grader: &Grader, data_dir: &Path) -> anyhow::Result<()> {
+pub async fn prepare(grader: &Grader, at: Deployment<'_>) -> anyhow::Result<()> {
     let pending: Vec<_> = grader.catalogue.all().into_iter().filter(|c| c.generator.is_some()).collect();
-    if pending.is_empty() {
-        return Ok(());
-    }
     for challenge in pending {
-        ensure(grader, &challenge, data_dir).await?;
+        ensure(grader, &challenge, at).await?;
     }
     Ok(())
 }
 
-/// Makes the challenge's generated data if it is missing, then checks it. Returns whether it generated.
-pub async fn ensure(grader: &Grader, challenge: &Challenge, data_dir: &Path) -> anyhow::Result<bool> {
+/// Makes the challenge's generated data if it is missing (in a shared deployment: unpacks the copy
+/// another node stored, or generates and stores one), then checks it. Returns whether it generated.
+pub async fn ensure(grader: &Grader, challenge: &Challenge, at: Deployment<'_>) -> anyhow::Result<bool> {
     let Some(generator) = challenge.generator.as_ref() else { return Ok(false) };
-    let mut generated = false;
-    if !generator.out.join(COMPLETE).is_file() {
-        tracing::info!(challenge = %challenge.slug, "generating hidden data from the deployment seed");
-        generate(grader, challenge, generator, secret_seed(data_dir)?).await?;
-        generated = true;
-    }
+    let generated = match at {
+        Deployment::Folder(data_dir) => {
+            let missing = !generator.out.join(COMPLETE).is_file();
+            if missing {
+                tracing::info!(challenge = %challenge.slug, "generating hidden data from the deployment seed");
+                generate(grader, challenge, generator, secret_seed(data_dir)?).await?;
+            }
+            missing
+        }
+        Deployment::Shared(store) => ensure_shared(grader, challenge, generator, store).await?,
+    };
     challenge.check_data()?;
     Ok(generated)
+}
+
+async fn ensure_shared(grader: &Grader, challenge: &Challenge, generator: &Generator, store: &Store) -> anyhow::Result<bool> {
+    let slug = challenge.slug.as_str();
+    let key = generator_key(generator)?;
+    let complete = generator.out.join(COMPLETE).is_file();
+    if let Some(stored) = store.generated_archive(slug, &key).await? {
+        if !complete {
+            tracing::info!(challenge = %slug, "unpacking generated hidden data from the database");
+            unpack(&stored, &generator.out).await?;
+        }
+        return Ok(false);
+    }
+    let mut generated = false;
+    if !complete {
+        tracing::info!(challenge = %slug, "generating hidden data from the deployment seed");
+        generate(grader, challenge, generator, store.secret_seed().await?).await?;
+        generated = true;
+    }
+    // Data generated before the database kept it is stored as it is. Two nodes generating at once
+    // both offer theirs; the first stored wins, and the other replaces its own with it.
+    let ours = blobs::pack_dir(&generator.out)?;
+    let stored = store.store_generated(slug, &key, &ours).await?;
+    if stored != ours {
+        std::fs::remove_dir_all(&generator.out).with_context(|| format!("replacing {}", generator.out.display()))?;
+        unpack(&stored, &generator.out).await?;
+    }
+    Ok(generated)
+}
+
+async fn unpack(archive: &[u8], out: &Path) -> anyhow::Result<()> {
+    let (archive, out) = (archive.to_vec(), out.to_owned());
+    tokio::task::spawn_blocking(move || blobs::unpack_dir(&archive, &out)).await?
 }
 
 async fn generate(grader: &Grader, challenge: &Challenge, generator: &Generator, seed: u64) -> anyhow::Result<()> {

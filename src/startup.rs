@@ -25,7 +25,7 @@ use crate::generate;
 use crate::pipeline::Grader;
 use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
-use crate::store::Store;
+use crate::storage::Store;
 use crate::worker::{self, WorkerContext};
 
 /// Settings key of the generated admin token's hash.
@@ -54,11 +54,16 @@ pub async fn grader(paths: &Paths) -> anyhow::Result<Grader> {
 /// Builds every runtime image some challenge needs and that is missing, then makes any generated
 /// hidden data that is missing (generators run in those images).
 pub async fn prepare(grader: &Grader, paths: &Paths) -> anyhow::Result<()> {
+    build_runtimes(grader).await?;
+    generate::prepare(grader, generate::Deployment::Folder(&paths.data_dir)).await
+}
+
+async fn build_runtimes(grader: &Grader) -> anyhow::Result<()> {
     for name in grader.catalogue.runtimes() {
         let rt = grader.runtimes.get(&name).with_context(|| format!("runtime '{name}' has no recipe"))?;
         runtime::ensure(&grader.sandbox, rt).await?;
     }
-    generate::prepare(grader, &paths.data_dir).await
+    Ok(())
 }
 
 impl Application {
@@ -74,7 +79,8 @@ impl Application {
         let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
         grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
         tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
-        prepare(&grader, paths).await?;
+        build_runtimes(&grader).await?;
+        generate::prepare(&grader, generate::Deployment::Shared(&store)).await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
         let instance = instance_id(&store).await?;
         let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;
@@ -92,7 +98,7 @@ impl Application {
             max_upload_bytes: config.max_upload_kb * 1024,
             data_dir: paths.data_dir.clone(),
             wakeup: Arc::new(Notify::new()),
-            access: crate::accounts::Access::new(config.access.clone(), store.pool().clone()),
+            access: crate::accounts::Access::new(config.access.clone(), store.db().clone()),
         };
         Ok(Application {
             listener,

@@ -12,7 +12,7 @@ use crate::grading::{Report, Verdict};
 use crate::integrity::{self, fingerprint::Fingerprints, similar};
 use crate::pipeline::{Grader, Outcome};
 use crate::sandbox::Sandbox;
-use crate::store::{Claim, NewResult, Store};
+use crate::storage::{Claim, NewResult, Store};
 
 /// Label naming the submission a container runs for.
 pub const JOB_LABEL: &str = "mlgrade.job";
@@ -116,7 +116,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
 }
 
 async fn grade(ctx: &WorkerContext, claim: &Claim) -> anyhow::Result<Outcome> {
-    let challenge = ctx.grader.catalogue.version(&claim.challenge, claim.challenge_version)?;
+    let challenge = ctx.grader.catalogue.fetch_version(&ctx.store, &claim.challenge, claim.challenge_version).await?;
     let source = ctx.store.read_file(&claim.file_sha256).await?;
     let labels = HashMap::from([
         (JOB_LABEL.to_owned(), claim.id.to_string()),

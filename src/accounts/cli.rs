@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::store::AccountStore;
 use super::{password, Role, ADMIN_TOKEN_USER};
-use crate::store::Store;
+use crate::storage::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum UsersAction {
@@ -48,7 +48,7 @@ async fn open(data_dir: &Path, database_url: &Option<String>, init: bool) -> any
     tokio::fs::create_dir_all(data_dir).await.with_context(|| format!("creating the data folder {}", data_dir.display()))?;
     let url = database_url.clone().unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mlgrade.db").display()));
     let store = Store::open(&url, data_dir).await?;
-    Ok(AccountStore::new(store.pool().clone()))
+    Ok(AccountStore::new(store.db().clone()))
 }
 
 pub async fn run(data_dir: &Path, action: UsersAction) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::store::NewInvitation;
 use crate::catalogue::Catalogue;
-use crate::store::now_ms;
+use crate::storage::now_ms;
 
 /// Submissions per challenge when the request names none.
 pub const DEFAULT_LIMIT: i64 = 5;

@@ -20,7 +20,7 @@ use crate::accounts::{Invitee, Principal, Role, StaffUser, ADMIN_TOKEN_USER};
 use crate::challenge::Challenge;
 use crate::domain::Slug;
 use crate::grading::Report;
-use crate::store::Status;
+use crate::storage::Status;
 
 /// The bearer token of a request, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
@@ -119,7 +119,7 @@ pub async fn may_submit(state: &AppState, principal: &Principal, slug: &Slug) ->
     match principal {
         Principal::Candidate(_) => visible_challenge(state, principal, slug.as_str()).await.map(|_| ()),
         Principal::Staff(user) if user.id == ADMIN_TOKEN_USER => Ok(()),
-        Principal::Staff(user) => state.access.staff_submissions.hit(&user.id.to_string()).map_err(|wait| {
+        Principal::Staff(user) => state.access.staff_submissions.hit(&user.id.to_string()).await.map_err(|wait| {
             ApiError::TooManyRequests {
                 message: format!("too many submissions; wait {} s", wait.as_secs()),
                 retry_after_secs: Some(wait.as_secs()),

@@ -13,7 +13,7 @@ use super::AppState;
 use crate::accounts::invite::InvitationRequest;
 use crate::accounts::store::{AuditEntry, InvitationRow, Quota, SubmissionFilter, TokenRow, UserRow};
 use crate::accounts::{password, validate_user_name, Principal, Role};
-use crate::store::now_ms;
+use crate::storage::now_ms;
 
 /// Who the token belongs to; for a candidate, its invitation with the submissions left.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -361,7 +361,7 @@ pub struct SubmissionLine {
     pub id: String,
     pub challenge: String,
     #[schema(value_type = String)]
-    pub status: crate::store::Status,
+    pub status: crate::storage::Status,
     pub created_at: i64,
     pub candidate: String,
     pub email: Option<String>,

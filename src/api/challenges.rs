@@ -273,7 +273,7 @@ pub async fn publish(state: &AppState, admin: &StaffUser, slug: &str, staged: fo
     let mut fresh_data = FreshData(
         candidate.generator.as_ref().filter(|g| !g.out.join(crate::generate::COMPLETE).is_file()).map(|g| g.out.clone()),
     );
-    crate::generate::ensure(&state.grader, &candidate, &state.data_dir)
+    crate::generate::ensure(&state.grader, &candidate, crate::generate::Deployment::Shared(&state.store))
         .await
         .map_err(|e| ApiError::Unprocessable(format!("the data generator failed: {e:#}")))?;
     let check = state.grader.check_reference(&candidate, crate::cli::cli_labels()).await?;

@@ -29,7 +29,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::pipeline::Grader;
-use crate::store::Store;
+use crate::storage::Store;
 use error::{ApiError, ApiResult};
 
 #[derive(Clone)]

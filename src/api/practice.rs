@@ -19,7 +19,7 @@ use crate::accounts::store::SubmissionRow;
 use crate::accounts::{Principal, ADMIN_TOKEN_USER};
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::practice::HOLD_OUT_EVERY;
-use crate::store::{now_ms, Status};
+use crate::storage::{now_ms, Status};
 
 const HOUR_MS: i64 = 3_600_000;
 

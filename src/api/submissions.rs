@@ -13,7 +13,7 @@ use super::AppState;
 use crate::accounts::Principal;
 use crate::domain::{Slug, SubmissionId};
 use crate::grading::Report;
-use crate::store::{HistoryEntry, Regrade, Status, Submission};
+use crate::storage::{HistoryEntry, Regrade, Status, Submission};
 
 /// A submission as the API and the `grade` command print it.
 #[derive(Debug, Serialize)]

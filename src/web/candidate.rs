@@ -18,7 +18,7 @@ use crate::api::access::{candidate_view, visible_challenge, visible_submission};
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::challenge::Challenge;
-use crate::store::{now_ms, Status};
+use crate::storage::{now_ms, Status};
 
 /// `/`: the candidate's landing page; staff go to their dashboard, anyone else to sign in (a
 /// candidate whose invitation closed is told so).

@@ -18,7 +18,7 @@ use crate::accounts::{constant_time_eq, new_secret, password, Owner, Principal, 
 use crate::api::accounts::came_over_tls;
 use crate::api::error::ApiError;
 use crate::api::AppState;
-use crate::store::now_ms;
+use crate::storage::now_ms;
 
 pub const SESSION_COOKIE: &str = "mlgrade_session";
 /// The sign-in form's double-submit CSRF cookie: there is no session yet to hold a token.
@@ -206,7 +206,7 @@ pub async fn login(State(state): State<AppState>, request: axum::extract::Reques
     // Failed attempts count per address and name, so guessing one account's password is slow while
     // others on the same address (an office behind one proxy) can still sign in.
     let key = format!("{ip}|{}", form.name.trim().to_lowercase());
-    if let Err(wait) = state.access.sign_in.check(&key) {
+    if let Err(wait) = state.access.sign_in.check(&key).await {
         return Err(ApiError::TooManyRequests {
             message: format!("Too many failed sign-ins. Wait {} minutes and try again.", wait.as_secs().div_ceil(60)),
             retry_after_secs: Some(wait.as_secs()),
@@ -219,11 +219,11 @@ pub async fn login(State(state): State<AppState>, request: axum::extract::Reques
         None => (None, None),
     };
     if !password::verify(&form.password, hash).await {
-        let _ = state.access.sign_in.hit(&key);
+        let _ = state.access.sign_in.hit(&key).await;
         return Ok(login_page(&state, &headers, &next, Some("Wrong user name or password."), StatusCode::UNAUTHORIZED));
     }
     let user = user.expect("a verified password has a user");
-    state.access.sign_in.clear(&key);
+    state.access.sign_in.clear(&key).await;
     let hours = state.access.config.session_hours.max(1) as i64;
     let (key, _) = state.access.db.create_session(&Owner::User(user.id), now_ms() + hours * 3_600_000).await?;
     let cookie = set_cookie(&state, &headers, SESSION_COOKIE, &key, "/", "Lax", hours * 3600);

@@ -218,8 +218,8 @@ async fn world() -> World {
     let practice = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // Let the short invitation lapse (the shortest lifetime is an hour, so its end is moved in the
     // database): its link, token and open session must all stop working.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
-    sqlx::query("UPDATE invitations SET expires_at = ? WHERE id = ?").bind(mlgrade::store::now_ms() - 1).bind(&x.id).execute(&db).await.unwrap();
+    let db = app.db().await;
+    sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2").bind(mlgrade::storage::now_ms() - 1).bind(&x.id).execute(&db).await.unwrap();
 
     World {
         bearers: [None, Some(a.token.clone()), Some(b.token.clone()), Some(ivy_token.clone()), Some(ada_token), Some(x.token.clone())],

@@ -81,13 +81,13 @@ async fn boards_show_candidates_by_default_and_staff_test_runs_on_request() {
     assert_eq!(count(page(&app, &ivy, "/dashboard/export.csv?staff=on").await), 3);
 
     // Intervals wide enough to cover every score put all three in one group.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
+    let db = app.db().await;
     for id in [&candidate, &admin_run, &token_run] {
-        let stored: String = sqlx::query("SELECT report FROM results WHERE submission_id = ?").bind(id).fetch_one(&db).await.unwrap().get(0);
+        let stored: String = sqlx::query("SELECT report FROM results WHERE submission_id = $1").bind(id).fetch_one(&db).await.unwrap().get(0);
         let mut report: Value = serde_json::from_str(&stored).unwrap();
         let score = report["score"].as_f64().unwrap();
         report["score_interval"] = json!([score - 100.0, score + 100.0]);
-        sqlx::query("UPDATE results SET report = ? WHERE submission_id = ?").bind(report.to_string()).bind(id).execute(&db).await.unwrap();
+        sqlx::query("UPDATE results SET report = $1 WHERE submission_id = $2").bind(report.to_string()).bind(id).execute(&db).await.unwrap();
     }
     let grouped = page(&app, &ivy, &format!("/leaderboard/{TINY}?staff=on")).await;
     assert_eq!(first_cells(&grouped, "leaderboard"), ["1", "1", "3"], "a group does not change the ranks");
@@ -105,8 +105,8 @@ async fn a_staff_submission_page_leads_with_flags_interval_and_score_rule() {
 
     // Give the stored report the fields the grading core fills in, so the page is tested whatever
     // grading produces today.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
-    let stored: String = sqlx::query("SELECT report FROM results WHERE submission_id = ?").bind(&id).fetch_one(&db).await.unwrap().get(0);
+    let db = app.db().await;
+    let stored: String = sqlx::query("SELECT report FROM results WHERE submission_id = $1").bind(&id).fetch_one(&db).await.unwrap().get(0);
     let mut report: Value = serde_json::from_str(&stored).unwrap();
     assert_eq!(report["verdict"], "accepted");
     report["score"] = json!(87.6);
@@ -127,7 +127,7 @@ async fn a_staff_submission_page_leads_with_flags_interval_and_score_rule() {
         { "name": "train_test_gap", "value": 0.02, "threshold": 0.1, "flagged": false, "explanation": "within 0.1" },
         { "name": "leak", "value": 0.99, "threshold": 0.9, "flagged": true, "explanation": "the answers match hidden labels no model could know" },
     ]);
-    sqlx::query("UPDATE results SET report = ? WHERE submission_id = ?").bind(report.to_string()).bind(&id).execute(&db).await.unwrap();
+    sqlx::query("UPDATE results SET report = $1 WHERE submission_id = $2").bind(report.to_string()).bind(&id).execute(&db).await.unwrap();
 
     app.create_user("ivy", "interviewer").await;
     let ivy = app.sign_in("ivy").await;

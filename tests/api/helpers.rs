@@ -1,5 +1,9 @@
-//! Shared test helpers: a real service on port 0 with a fresh SQLite file, a real Docker engine, and
+//! Shared test helpers: a real service on port 0 with a fresh database, a real Docker engine, and
 //! the catalogue plus the test-only challenge.
+//!
+//! The database is a fresh SQLite file in the app's data folder, or, when `MLGRADE_TEST_DATABASE=postgres`,
+//! a fresh PostgreSQL database on the server `MLGRADE_TEST_POSTGRES_URL` names (`.ci/run` runs the
+//! suite both ways).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -48,8 +52,31 @@ pub fn serve_config() -> ServeConfig {
     }
 }
 
+/// Whether this run tests against PostgreSQL (`MLGRADE_TEST_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    match std::env::var("MLGRADE_TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            assert!(mlgrade::storage::test_postgres_url().is_some(), "MLGRADE_TEST_DATABASE=postgres needs MLGRADE_TEST_POSTGRES_URL");
+            true
+        }
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("MLGRADE_TEST_DATABASE is '{other}'; use sqlite or postgres"),
+    }
+}
+
+/// A fresh database for one app: `None` (the app's own SQLite file) or a new PostgreSQL database.
+pub async fn fresh_database_url() -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    let server = mlgrade::storage::test_postgres_url().expect("checked");
+    Some(mlgrade::storage::fresh_postgres_database(&server).await.expect("a fresh PostgreSQL database"))
+}
+
 pub struct TestApp {
     pub address: String,
+    /// The app's database (an SQLite file in its data folder, or a PostgreSQL database).
+    pub database_url: String,
     pub client: reqwest::Client,
     /// Holds the data folder and catalogue until the app is dropped.
     _dir: tempfile::TempDir,
@@ -79,15 +106,19 @@ async fn spawn_app_from(shipped: &[&str], config: ServeConfig) -> TestApp {
     for slug in shipped {
         std::os::unix::fs::symlink(repo().join("challenges").join(slug), challenges.join(slug)).unwrap();
     }
-    let app = Application::build(&config, &paths(challenges, &dir.path().join("data")))
-        .await
-        .expect("service builds");
+    let mut config = config;
+    if config.database_url.is_none() {
+        config.database_url = fresh_database_url().await;
+    }
+    let data_dir = dir.path().join("data");
+    let database_url = config.database_url(&data_dir);
+    let app = Application::build(&config, &paths(challenges, &data_dir)).await.expect("service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    TestApp { address, client: reqwest::Client::new(), _dir: dir, stop: Some(stop), server: Some(server) }
+    TestApp { address, database_url, client: reqwest::Client::new(), _dir: dir, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {
@@ -121,6 +152,13 @@ impl TestApp {
 
     pub fn data_dir(&self) -> PathBuf {
         self._dir.path().join("data")
+    }
+
+    /// A connection pool to the app's database, for tests that set up or inspect rows directly
+    /// (portable SQL with `$1, $2 …` placeholders).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url).await.expect("the app's database")
     }
 
     pub async fn submission_json(&self, id: &str) -> Value {

@@ -163,9 +163,9 @@ async fn expired_and_revoked_invitations_stop_working_at_once() {
     let id = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
 
     // The shortest lifetime is an hour; the clock is moved by ending the invitation in the database.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
-    sqlx::query("UPDATE invitations SET expires_at = ? WHERE id = ?")
-        .bind(mlgrade::store::now_ms() - 1)
+    let db = app.db().await;
+    sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2")
+        .bind(mlgrade::storage::now_ms() - 1)
         .bind(&short.id)
         .execute(&db)
         .await

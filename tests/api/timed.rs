@@ -7,9 +7,9 @@ use crate::helpers::*;
 
 /// Moves an invitation's start back by `seconds`, as if the candidate had opened it that long ago.
 pub(crate) async fn started_ago(app: &TestApp, invitation: &str, seconds: i64) {
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display())).await.unwrap();
+    let db = app.db().await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ?").bind(now - seconds * 1000).bind(invitation).execute(&db).await.unwrap();
+    sqlx::query("UPDATE invitations SET started_at = $1 WHERE id = $2").bind(now - seconds * 1000).bind(invitation).execute(&db).await.unwrap();
     db.close().await;
 }
 

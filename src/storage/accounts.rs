@@ -4,16 +4,16 @@
 
 use anyhow::Context;
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 
-use super::{new_secret, secret_hash, Invitee, Owner, Principal, Role, StaffUser};
+use super::{flag, now_ms, parse_status, Db, Status, Tx};
 use crate::grading::Report;
-use crate::store::{now_ms, Status};
+use crate::identity::{new_secret, secret_hash, Invitee, Owner, Principal, Role, StaffUser};
 
 #[derive(Clone)]
 pub struct AccountStore {
-    pool: SqlitePool,
+    db: Db,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -200,14 +200,6 @@ pub struct SubmissionFilter {
     pub practice: bool,
 }
 
-fn parse_status(s: &str) -> Status {
-    match s {
-        "queued" => Status::Queued,
-        "running" => Status::Running,
-        _ => Status::Completed,
-    }
-}
-
 fn parse_role(s: &str) -> anyhow::Result<Role> {
     s.parse().map_err(|e: String| anyhow::anyhow!("stored role: {e}"))
 }
@@ -223,8 +215,8 @@ fn invitation_state(expires_at: i64, revoked_at: Option<i64>, now: i64) -> Invit
 }
 
 /// Writes one audit entry inside the caller's transaction.
-async fn audit(tx: &mut Transaction<'_, Sqlite>, actor: i64, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO audit_log (at, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+async fn audit(tx: &mut Tx, actor: i64, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO audit_log (at, actor_id, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(now_ms())
         .bind(actor)
         .bind(action)
@@ -245,7 +237,7 @@ const SUBMISSION_COLUMNS: &str = "s.id, s.challenge, s.status, s.created_at, s.s
   LEFT JOIN users u ON u.id = s.user_id
   LEFT JOIN results r ON r.submission_id = s.id";
 
-fn submission_row(row: &SqliteRow) -> anyhow::Result<SubmissionRow> {
+fn submission_row(row: &AnyRow) -> anyhow::Result<SubmissionRow> {
     let owner = match (row.get::<Option<String>, _>("invitation_id"), row.get::<Option<i64>, _>("user_id")) {
         (Some(inv), _) => Some(Owner::Invitation(inv)),
         (None, Some(user)) => Some(Owner::User(user)),
@@ -275,17 +267,21 @@ fn submission_row(row: &SqliteRow) -> anyhow::Result<SubmissionRow> {
 }
 
 impl AccountStore {
-    pub fn new(pool: SqlitePool) -> AccountStore {
-        AccountStore { pool }
+    pub fn new(db: Db) -> AccountStore {
+        AccountStore { db }
+    }
+
+    fn pool(&self) -> &AnyPool {
+        self.db.pool()
     }
 
     // ---- users ----
 
     /// Creates a staff account; `None` when the name is taken.
     pub async fn create_user(&self, actor: i64, name: &str, role: Role, password_hash: &str) -> anyhow::Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO NOTHING RETURNING id",
         )
         .bind(name)
@@ -302,8 +298,8 @@ impl AccountStore {
     }
 
     pub async fn users(&self) -> anyhow::Result<Vec<UserRow>> {
-        let rows = sqlx::query("SELECT id, name, role, created_at, disabled_at, password_hash IS NOT NULL AS has_password FROM users ORDER BY name")
-            .fetch_all(&self.pool)
+        let rows = sqlx::query("SELECT id, name, role, created_at, disabled_at, CASE WHEN password_hash IS NOT NULL THEN 1 ELSE 0 END AS has_password FROM users ORDER BY name")
+            .fetch_all(self.pool())
             .await?;
         rows.iter()
             .map(|r| {
@@ -313,7 +309,7 @@ impl AccountStore {
                     role: parse_role(&r.get::<String, _>("role"))?,
                     created_at: r.get("created_at"),
                     disabled: r.get::<Option<i64>, _>("disabled_at").is_some(),
-                    has_password: r.get("has_password"),
+                    has_password: flag(r, "has_password"),
                 })
             })
             .collect()
@@ -322,14 +318,14 @@ impl AccountStore {
     /// Disables an account: its sessions and tokens stop working at once. False when there is no such
     /// active account.
     pub async fn disable_user(&self, actor: i64, id: i64) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL RETURNING name")
+        let mut tx = self.db.begin().await?;
+        let row = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL RETURNING name")
             .bind(now_ms())
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(false) };
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         audit(&mut tx, actor, "user.disable", &format!("user {}", row.get::<String, _>("name")), "").await?;
         tx.commit().await?;
         Ok(true)
@@ -337,9 +333,9 @@ impl AccountStore {
 
     /// An active account and its password hash, for signing in.
     pub async fn user_for_sign_in(&self, name: &str) -> anyhow::Result<Option<(StaffUser, Option<String>)>> {
-        let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = ? AND disabled_at IS NULL")
+        let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = $1 AND disabled_at IS NULL")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.map(|r| {
             Ok((
@@ -351,9 +347,9 @@ impl AccountStore {
     }
 
     pub async fn user(&self, id: i64) -> anyhow::Result<Option<StaffUser>> {
-        let row = sqlx::query("SELECT id, name, role FROM users WHERE id = ? AND disabled_at IS NULL")
+        let row = sqlx::query("SELECT id, name, role FROM users WHERE id = $1 AND disabled_at IS NULL")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.map(|r| Ok(StaffUser { id: r.get("id"), name: r.get("name"), role: parse_role(&r.get::<String, _>("role"))? }))
             .transpose()
@@ -364,8 +360,8 @@ impl AccountStore {
     /// Creates an API token for `user`; returns its id and the token itself, which is never stored.
     pub async fn create_token(&self, user: &StaffUser, name: &str) -> anyhow::Result<(i64, String)> {
         let secret = new_secret("mlgt_");
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query("INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+        let mut tx = self.db.begin().await?;
+        let id: i64 = sqlx::query("INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user.id)
             .bind(name)
             .bind(secret_hash(&secret))
@@ -379,9 +375,9 @@ impl AccountStore {
     }
 
     pub async fn tokens(&self, user: i64) -> anyhow::Result<Vec<TokenRow>> {
-        let rows = sqlx::query("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC")
+        let rows = sqlx::query("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
             .bind(user)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         Ok(rows
             .iter()
@@ -398,9 +394,9 @@ impl AccountStore {
     /// Revokes a token of `actor`'s own (an admin may revoke anyone's). False when there is no such
     /// live token the actor may revoke.
     pub async fn revoke_token(&self, actor: &StaffUser, id: i64) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND (user_id = ? OR ?) RETURNING name",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND (user_id = $3 OR $4) RETURNING name",
         )
         .bind(now_ms())
         .bind(id)
@@ -419,19 +415,19 @@ impl AccountStore {
         let hash = secret_hash(token);
         let row = sqlx::query(
             "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-              WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+              WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
         )
         .bind(&hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
         let now = now_ms();
         // Note the use at minute resolution: a busy script should not turn every read into a write.
         if r.get::<Option<i64>, _>("last_used_at").is_none_or(|t| now - t > 60_000) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(r.get::<i64, _>("token_id"))
-                .execute(&self.pool)
+                .execute(self.pool())
                 .await?;
         }
         Ok(Some(StaffUser { id: r.get("id"), name: r.get("name"), role: parse_role(&r.get::<String, _>("role"))? }))
@@ -448,9 +444,9 @@ impl AccountStore {
             Owner::Invitation(id) => (None, Some(id.as_str())),
         };
         // Sweep sessions that ended, so opening links again and again does not grow the table.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now_ms()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now_ms()).execute(self.pool()).await?;
         sqlx::query(
-            "INSERT INTO sessions (key_sha256, user_id, invitation_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (key_sha256, user_id, invitation_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(secret_hash(&key))
         .bind(user)
@@ -458,7 +454,7 @@ impl AccountStore {
         .bind(&csrf)
         .bind(now_ms())
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok((key, csrf))
     }
@@ -474,10 +470,10 @@ impl AccountStore {
                FROM sessions s
                LEFT JOIN users u ON u.id = s.user_id
                LEFT JOIN invitations i ON i.id = s.invitation_id
-              WHERE s.key_sha256 = ?",
+              WHERE s.key_sha256 = $1",
         )
         .bind(secret_hash(key))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(SessionLookup::Unknown) };
         let csrf: String = r.get("csrf_token");
@@ -502,7 +498,7 @@ impl AccountStore {
     }
 
     pub async fn delete_session(&self, key: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE key_sha256 = ?").bind(secret_hash(key)).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE key_sha256 = $1").bind(secret_hash(key)).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -513,10 +509,10 @@ impl AccountStore {
         let id = uuid::Uuid::now_v7().to_string();
         let token = new_secret("mlgi_");
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO invitations (id, token_sha256, name, email, created_by, created_at, expires_at, cooldown_seconds, time_limit_minutes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(secret_hash(&token))
@@ -530,7 +526,7 @@ impl AccountStore {
         .execute(&mut *tx)
         .await?;
         for (challenge, limit) in &new.challenges {
-            sqlx::query("INSERT INTO invitation_challenges (invitation_id, challenge, submission_limit) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO invitation_challenges (invitation_id, challenge, submission_limit) VALUES ($1, $2, $3)")
                 .bind(&id)
                 .bind(challenge)
                 .bind(limit)
@@ -547,19 +543,19 @@ impl AccountStore {
     /// Starts the invitation's clock, once: the first time its candidate opens a challenge (or
     /// submits without having opened one).
     pub async fn start_clock(&self, invitation: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ? AND started_at IS NULL")
+        sqlx::query("UPDATE invitations SET started_at = $1 WHERE id = $2 AND started_at IS NULL")
             .bind(now_ms())
             .bind(invitation)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await
             .context("starting the invitation's clock")?;
         Ok(())
     }
 
     pub async fn invitation_by_token(&self, token: &str) -> anyhow::Result<InvitationLookup> {
-        let row = sqlx::query("SELECT id, name, expires_at, revoked_at FROM invitations WHERE token_sha256 = ?")
+        let row = sqlx::query("SELECT id, name, expires_at, revoked_at FROM invitations WHERE token_sha256 = $1")
             .bind(secret_hash(token))
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         let Some(r) = row else { return Ok(InvitationLookup::Unknown) };
         let expires_at: i64 = r.get("expires_at");
@@ -584,17 +580,17 @@ impl AccountStore {
                     (SELECT MAX(created_at) FROM submissions s WHERE s.invitation_id = i.id) AS last_activity_at,
                     (SELECT COUNT(*) FROM submissions s WHERE s.invitation_id = i.id AND s.kind = 'practice') AS practice_runs
                FROM invitations i JOIN users u ON u.id = i.created_by
-              WHERE ?1 IS NULL OR i.id = ?1 ORDER BY i.created_at DESC",
+              WHERE $1 IS NULL OR i.id = $1 ORDER BY i.created_at DESC",
         )
         .bind(only)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         let quotas = sqlx::query(
             "SELECT invitation_id, challenge, submission_limit, used FROM invitation_challenges
-              WHERE ?1 IS NULL OR invitation_id = ?1 ORDER BY challenge",
+              WHERE $1 IS NULL OR invitation_id = $1 ORDER BY challenge",
         )
         .bind(only)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         let now = now_ms();
         Ok(rows
@@ -632,8 +628,8 @@ impl AccountStore {
     /// Revokes an invitation: its link, its sessions and its bearer use stop at once (sessions are kept
     /// so the candidate is told why). False when there is no such unrevoked invitation.
     pub async fn revoke_invitation(&self, actor: &StaffUser, id: &str) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE invitations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING name, email")
+        let mut tx = self.db.begin().await?;
+        let row = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING name, email")
             .bind(now_ms())
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -649,9 +645,9 @@ impl AccountStore {
     /// invitation opens again). False when there is no such unrevoked invitation.
     pub async fn extend_invitation(&self, actor: &StaffUser, id: &str, hours: f64) -> anyhow::Result<bool> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = sqlx::query(
-            "UPDATE invitations SET expires_at = MAX(expires_at, ?1) + ?2 WHERE id = ?3 AND revoked_at IS NULL RETURNING expires_at",
+            "UPDATE invitations SET expires_at = CASE WHEN expires_at > $1 THEN expires_at ELSE $1 END + $2 WHERE id = $3 AND revoked_at IS NULL RETURNING expires_at",
         )
         .bind(now)
         .bind((hours * 3_600_000.0).round() as i64)
@@ -659,7 +655,7 @@ impl AccountStore {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { return Ok(false) };
-        let until = super::time::format_utc(row.get("expires_at"));
+        let until = crate::time::format_utc(row.get("expires_at"));
         audit(&mut tx, actor.id, "invitation.extend", &format!("invitation {id}"), &format!("+{hours} h, until {until}")).await?;
         tx.commit().await?;
         Ok(true)
@@ -668,11 +664,11 @@ impl AccountStore {
     /// Raises one challenge's submission limit by `more`. False when the invitation does not include
     /// the challenge or was revoked.
     pub async fn add_attempts(&self, actor: &StaffUser, id: &str, challenge: &str, more: i64) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let done = sqlx::query(
-            "UPDATE invitation_challenges SET submission_limit = submission_limit + ?1
-              WHERE invitation_id = ?2 AND challenge = ?3
-                AND EXISTS (SELECT 1 FROM invitations WHERE id = ?2 AND revoked_at IS NULL)",
+            "UPDATE invitation_challenges SET submission_limit = submission_limit + $1
+              WHERE invitation_id = $2 AND challenge = $3
+                AND EXISTS (SELECT 1 FROM invitations WHERE id = $2 AND revoked_at IS NULL)",
         )
         .bind(more)
         .bind(id)
@@ -692,14 +688,14 @@ impl AccountStore {
     /// unrevoked invitation.
     pub async fn reissue_invitation(&self, actor: &StaffUser, id: &str) -> anyhow::Result<Option<String>> {
         let token = new_secret("mlgi_");
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE invitations SET token_sha256 = ? WHERE id = ? AND revoked_at IS NULL RETURNING name, email")
+        let mut tx = self.db.begin().await?;
+        let row = sqlx::query("UPDATE invitations SET token_sha256 = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING name, email")
             .bind(secret_hash(&token))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        sqlx::query("DELETE FROM sessions WHERE invitation_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE invitation_id = $1").bind(id).execute(&mut *tx).await?;
         let detail = format!("{} <{}>", row.get::<String, _>("name"), row.get::<String, _>("email"));
         audit(&mut tx, actor.id, "invitation.reissue", &format!("invitation {id}"), &detail).await?;
         tx.commit().await?;
@@ -709,18 +705,18 @@ impl AccountStore {
     // ---- submissions, notes, audit ----
 
     pub async fn submission(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
-        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'submission'"))
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = $1 AND s.kind = 'submission'"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(submission_row).transpose()
     }
 
     /// A practice run, by id.
     pub async fn practice_run(&self, id: &str) -> anyhow::Result<Option<SubmissionRow>> {
-        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = ? AND s.kind = 'practice'"))
+        let row = sqlx::query(&format!("SELECT {SUBMISSION_COLUMNS} WHERE s.id = $1 AND s.kind = 'practice'"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(submission_row).transpose()
     }
@@ -728,10 +724,10 @@ impl AccountStore {
     /// How many practice runs an invitation made, per challenge.
     pub async fn practice_counts(&self, invitation: &str) -> anyhow::Result<std::collections::BTreeMap<String, i64>> {
         let rows = sqlx::query(
-            "SELECT challenge, COUNT(*) AS n FROM submissions WHERE kind = 'practice' AND invitation_id = ? GROUP BY challenge",
+            "SELECT challenge, COUNT(*) AS n FROM submissions WHERE kind = 'practice' AND invitation_id = $1 GROUP BY challenge",
         )
         .bind(invitation)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(|r| (r.get("challenge"), r.get("n"))).collect())
     }
@@ -742,13 +738,13 @@ impl AccountStore {
         let candidate = filter.candidate.as_ref().map(|c| format!("%{}%", escape_like(&c.to_lowercase())));
         let rows = sqlx::query(&format!(
             "SELECT {SUBMISSION_COLUMNS}
-              WHERE (?1 IS NULL OR s.challenge = ?1)
-                AND (?2 IS NULL OR s.invitation_id = ?2)
-                AND (?3 IS NULL OR r.verdict = ?3)
-                AND (?4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE ?4 ESCAPE '\\' OR LOWER(COALESCE(i.email, '')) LIKE ?4 ESCAPE '\\')
-                AND (?6 = 0 OR s.invitation_id IS NOT NULL)
-                AND s.kind = CASE WHEN ?7 THEN 'practice' ELSE 'submission' END
-              ORDER BY s.created_at DESC, s.id DESC LIMIT ?5"
+              WHERE ($1 IS NULL OR s.challenge = $1)
+                AND ($2 IS NULL OR s.invitation_id = $2)
+                AND ($3 IS NULL OR r.verdict = $3)
+                AND ($4 IS NULL OR LOWER(COALESCE(i.name, u.name, '')) LIKE $4 ESCAPE '\\' OR LOWER(COALESCE(i.email, '')) LIKE $4 ESCAPE '\\')
+                AND (NOT $6 OR s.invitation_id IS NOT NULL)
+                AND s.kind = CASE WHEN $7 THEN 'practice' ELSE 'submission' END
+              ORDER BY s.created_at DESC, s.id DESC LIMIT $5"
         ))
         .bind(&filter.challenge)
         .bind(&filter.invitation)
@@ -757,18 +753,18 @@ impl AccountStore {
         .bind(limit)
         .bind(filter.candidates_only)
         .bind(filter.practice)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         rows.iter().map(submission_row).collect()
     }
 
     pub async fn add_note(&self, author: &StaffUser, submission: &str, body: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO notes (submission_id, author_id, body, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO notes (submission_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
             .bind(submission)
             .bind(author.id)
             .bind(body)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -776,17 +772,17 @@ impl AccountStore {
     pub async fn notes(&self, submission: &str) -> anyhow::Result<Vec<Note>> {
         let rows = sqlx::query(
             "SELECT u.name, n.body, n.created_at FROM notes n JOIN users u ON u.id = n.author_id
-              WHERE n.submission_id = ? ORDER BY n.id",
+              WHERE n.submission_id = $1 ORDER BY n.id",
         )
         .bind(submission)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(|r| Note { author: r.get("name"), body: r.get("body"), created_at: r.get("created_at") }).collect())
     }
 
     /// Records an action that has no row of its own to change (a sign-in as admin, a CLI account).
     pub async fn audit(&self, actor: i64, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         audit(&mut tx, actor, action, target, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -795,10 +791,10 @@ impl AccountStore {
     pub async fn audit_log(&self, limit: i64) -> anyhow::Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT a.id, a.at, u.name, a.action, a.target, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-              ORDER BY a.id DESC LIMIT ?",
+              ORDER BY a.id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()

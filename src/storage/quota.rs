@@ -2,9 +2,10 @@
 //! the same transaction that stores the submission, so two concurrent posts cannot both take the last
 //! slot and a refused post stores nothing.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
-use super::Owner;
+use super::Tx;
+use crate::identity::Owner;
 
 /// Why a candidate may not submit now.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -17,14 +18,14 @@ pub enum QuotaError {
     Cooldown { wait_ms: i64 },
     #[error("all {limit} submissions for '{challenge}' are used")]
     LimitReached { challenge: String, limit: i64 },
-    #[error("your {minutes} minutes are over (the time box ended at {}); nothing more can be submitted", super::time::format_utc(*.ended_at))]
+    #[error("your {minutes} minutes are over (the time box ended at {}); nothing more can be submitted", crate::time::format_utc(*.ended_at))]
     TimeUp { minutes: i64, ended_at: i64 },
 }
 
 /// Refuses when the invitation's time box has run out; starts its clock when it has not started (a
 /// candidate may submit through the API without opening a challenge page).
-pub async fn check_time_box(tx: &mut Transaction<'_, Sqlite>, invitation: &str, now: i64) -> anyhow::Result<()> {
-    let row = sqlx::query("SELECT time_limit_minutes, started_at FROM invitations WHERE id = ?")
+pub async fn check_time_box(tx: &mut Tx, invitation: &str, now: i64) -> anyhow::Result<()> {
+    let row = sqlx::query("SELECT time_limit_minutes, started_at FROM invitations WHERE id = $1")
         .bind(invitation)
         .fetch_optional(&mut **tx)
         .await?
@@ -35,7 +36,7 @@ pub async fn check_time_box(tx: &mut Transaction<'_, Sqlite>, invitation: &str, 
             Err(QuotaError::TimeUp { minutes, ended_at: started + minutes * 60_000 }.into())
         }
         (_, None) => {
-            sqlx::query("UPDATE invitations SET started_at = ? WHERE id = ? AND started_at IS NULL")
+            sqlx::query("UPDATE invitations SET started_at = $1 WHERE id = $2 AND started_at IS NULL")
                 .bind(now)
                 .bind(invitation)
                 .execute(&mut **tx)
@@ -47,14 +48,14 @@ pub async fn check_time_box(tx: &mut Transaction<'_, Sqlite>, invitation: &str, 
 }
 
 /// Records who owns submission `id` and, for a candidate, takes one submission from the quota.
-pub async fn take(tx: &mut Transaction<'_, Sqlite>, id: &str, owner: &Owner, challenge: &str, now: i64) -> anyhow::Result<()> {
+pub async fn take(tx: &mut Tx, id: &str, owner: &Owner, challenge: &str, now: i64) -> anyhow::Result<()> {
     match owner {
         Owner::User(user) => {
-            sqlx::query("UPDATE submissions SET user_id = ? WHERE id = ?").bind(user).bind(id).execute(&mut **tx).await?;
+            sqlx::query("UPDATE submissions SET user_id = $1 WHERE id = $2").bind(user).bind(id).execute(&mut **tx).await?;
         }
         Owner::Invitation(invitation) => {
             take_slot(tx, invitation, challenge, now).await?;
-            sqlx::query("UPDATE submissions SET invitation_id = ? WHERE id = ?")
+            sqlx::query("UPDATE submissions SET invitation_id = $1 WHERE id = $2")
                 .bind(invitation)
                 .bind(id)
                 .execute(&mut **tx)
@@ -64,9 +65,9 @@ pub async fn take(tx: &mut Transaction<'_, Sqlite>, id: &str, owner: &Owner, cha
     Ok(())
 }
 
-async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge: &str, now: i64) -> anyhow::Result<()> {
+async fn take_slot(tx: &mut Tx, invitation: &str, challenge: &str, now: i64) -> anyhow::Result<()> {
     let inv = sqlx::query(
-        "SELECT expires_at, revoked_at, cooldown_seconds, last_submission_at FROM invitations WHERE id = ?",
+        "SELECT expires_at, revoked_at, cooldown_seconds, last_submission_at FROM invitations WHERE id = $1",
     )
     .bind(invitation)
     .fetch_optional(&mut **tx)
@@ -84,7 +85,7 @@ async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge
         }
     }
     let slot = sqlx::query(
-        "SELECT submission_limit, used FROM invitation_challenges WHERE invitation_id = ? AND challenge = ?",
+        "SELECT submission_limit, used FROM invitation_challenges WHERE invitation_id = $1 AND challenge = $2",
     )
     .bind(invitation)
     .bind(challenge)
@@ -95,7 +96,7 @@ async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge
     // The `used < limit` condition makes the update itself the check, whatever ran in between.
     let taken = sqlx::query(
         "UPDATE invitation_challenges SET used = used + 1
-          WHERE invitation_id = ? AND challenge = ? AND used < submission_limit",
+          WHERE invitation_id = $1 AND challenge = $2 AND used < submission_limit",
     )
     .bind(invitation)
     .bind(challenge)
@@ -104,7 +105,7 @@ async fn take_slot(tx: &mut Transaction<'_, Sqlite>, invitation: &str, challenge
     if taken.rows_affected() != 1 {
         return Err(QuotaError::LimitReached { challenge: challenge.to_owned(), limit }.into());
     }
-    sqlx::query("UPDATE invitations SET last_submission_at = ? WHERE id = ?")
+    sqlx::query("UPDATE invitations SET last_submission_at = $1 WHERE id = $2")
         .bind(now)
         .bind(invitation)
         .execute(&mut **tx)
