@@ -1,7 +1,7 @@
 //! Printing an HTML document to PDF with headless Chromium.
 //!
 //! The document is written to a private temporary folder and Chromium prints it from there, so the
-//! browser needs no session and reaches no server; scripts are off, and each print has its own
+//! browser needs no session and reaches no server (the document holds no script); each print has its own
 //! throwaway profile. At most two prints run at once, because a browser costs a few hundred MB, and
 //! each is killed if it takes longer than a minute.
 
@@ -59,7 +59,6 @@ async fn run(browser: &std::path::Path, html: &str) -> anyhow::Result<Vec<u8>> {
         // sandbox cannot start; it only ever opens this one local, script-free file.
         .arg("--no-sandbox")
         .args(["--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run"])
-        .arg("--blink-settings=scriptEnabled=false")
         .arg("--no-pdf-header-footer")
         .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
         .arg(format!("--print-to-pdf={}", out.display()))

@@ -25,7 +25,7 @@ use crate::store::Status;
 pub const REPORT_STYLE: &str = include_str!("static/report.css");
 
 /// How many lines of each submission's code the report prints; the rest is one link away.
-const EXCERPT_LINES: usize = 28;
+const EXCERPT_LINES: usize = 16;
 
 /// Where the document finds its stylesheet.
 #[derive(Clone, Copy, PartialEq)]
@@ -199,13 +199,17 @@ fn challenge_page(s: &Section<'_>, base: &str) -> Markup {
 
 fn metrics_table(r: &Report, challenge: Option<&Challenge>) -> Markup {
     let scored = challenge.map(|c| c.grading.metric.name());
+    let metrics: Vec<(&String, &f64)> = r.metrics.iter().collect();
+    // Two metrics a row, so that a challenge's page holds its checks and code as well.
     html! {
-        @if !r.metrics.is_empty() {
+        @if !metrics.is_empty() {
             table.metrics {
-                thead { tr { th { "Metric on hidden rows" } th.n { "Value (95% interval)" } } }
-                tbody { @for (name, value) in &r.metrics { tr {
-                    td { (name.replace('_', " ")) @if scored == Some(name.as_str()) { " (scored)" } }
-                    td.n { (metric_iv(Some(*value), r.intervals.get(name).copied())) }
+                caption { "Metrics on the hidden rows, each with its 95% interval" }
+                tbody { @for pair in metrics.chunks(2) { tr {
+                    @for (name, value) in pair {
+                        th { (name.replace('_', " ")) @if scored == Some(name.as_str()) { " (scored)" } }
+                        td.n { (metric_iv(Some(**value), r.intervals.get(*name).copied())) }
+                    }
                 } } }
             }
         }
