@@ -18,7 +18,7 @@ use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::challenge::Challenge;
 use crate::grading::Report;
-use crate::store::Status;
+use crate::storage::Status;
 
 /// The report's own stylesheet: served at `/static/report.css` for the page, and inlined into the
 /// document Chromium prints, which is read from a file and reaches no server.
@@ -148,7 +148,7 @@ fn cover(i: &InvitationRow, c: &Candidate, sections: &[Section<'_>]) -> Markup {
                 dt { "Flags" } dd #flag-count { @if flagged == 0 { "none" } @else { (flagged) " challenge" @if flagged > 1 { "s" } " with a flagged check" } }
                 dt { "Time" } dd #time-used { (time_words(i)) }
                 dt { "Practice runs" } dd { (c.practice.values().sum::<i64>()) " (graded on public rows only; they never count)" }
-                dt { "Report made" } dd { (date(crate::store::now_ms())) }
+                dt { "Report made" } dd { (date(crate::storage::now_ms())) }
             }
             table #summary {
                 thead { tr { th { "Challenge" } th { "Verdict" } th.n { "Score (95% interval)" } th { "Checks" } } }
