@@ -4,6 +4,8 @@
 use anyhow::Context;
 use sqlx::Row;
 
+use std::borrow::Cow;
+
 use super::{now_ms, parse_status, Claim, EarlierPrints, HistoryEntry, NewResult, Status, StoredResult, Store, Submission};
 use crate::domain::SubmissionId;
 impl Store {
@@ -35,8 +37,8 @@ impl Store {
         .bind(result.report.verdict.as_str())
         .bind(result.report.score)
         .bind(serde_json::to_string(result.report)?)
-        .bind(result.log)
-        .bind(result.predictions)
+        .bind(without_nul(result.log).as_ref())
+        .bind(result.predictions.map(without_nul).as_deref())
         .bind(result.duration_ms)
         .bind(now)
         .execute(&mut *tx)
@@ -151,5 +153,15 @@ impl Store {
                 Ok(EarlierPrints { id: super::submission_id(&other)?, who: r.get("who"), prints: r.get("prints") })
             })
             .collect()
+    }
+}
+
+/// `text` without NUL characters, which PostgreSQL's `TEXT` refuses (a candidate's program may print
+/// them); each becomes U+FFFD on both dialects, so a log reads the same whichever stores it.
+fn without_nul(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }

@@ -80,6 +80,21 @@ async fn a_job_is_claimed_heartbeaten_and_completed_once() {
 }
 
 #[tokio::test]
+async fn a_log_with_nul_characters_is_stored() {
+    for b in backends().await {
+        let store = b.node("a").await;
+        let id = submit(&store, "print('\\0')").await;
+        let claim = store.claim("w", Duration::from_secs(60)).await.unwrap().unwrap();
+        let report = accepted(5.0);
+        let result = NewResult { report: &report, log: "a\0b", predictions: Some("0\0\n"), duration_ms: 1 };
+        assert!(store.complete(&claim, result).await.unwrap(), "{}", b.name);
+        let s = store.submission(id).await.unwrap().unwrap();
+        assert_eq!(s.result.unwrap().log, "a\u{FFFD}b", "{}", b.name);
+        assert_eq!(store.predictions(id).await.unwrap(), Some(Some("0\u{FFFD}\n".to_owned())), "{}", b.name);
+    }
+}
+
+#[tokio::test]
 async fn a_lapsed_lease_is_claimed_again_and_the_old_claim_loses_the_job() {
     for b in backends().await {
         let store = b.node("a").await;
