@@ -41,17 +41,17 @@ pub struct HookConfig {
     /// Let webhooks and Greenhouse callbacks reach loopback, private, link-local and other
     /// non-public addresses. Off by default, so a webhook cannot be pointed at the service's own
     /// network (cloud metadata, internal admin pages); turn it on for receivers on a private network.
-    #[arg(long, env = "MLGRADE_WEBHOOK_ALLOW_PRIVATE")]
+    #[arg(long = "webhook-allow-private", env = "MLGRADE_WEBHOOK_ALLOW_PRIVATE")]
     pub allow_private_targets: bool,
     /// Seconds to wait before each retry of a failed delivery; a delivery that fails once more after
     /// the last is marked failed (an admin can resend it).
-    #[arg(long, env = "MLGRADE_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_value = "10,60,300,1800,7200,21600,43200")]
+    #[arg(long = "webhook-retry-seconds", env = "MLGRADE_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_value = "10,60,300,1800,7200,21600,43200")]
     pub retry_seconds: Vec<f64>,
     /// Seconds a receiver has to answer.
-    #[arg(long, env = "MLGRADE_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    #[arg(long = "webhook-timeout-seconds", env = "MLGRADE_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
     pub timeout_seconds: u64,
     /// Milliseconds between two looks for new events and due deliveries.
-    #[arg(long, env = "MLGRADE_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    #[arg(long = "webhook-poll-ms", env = "MLGRADE_WEBHOOK_POLL_MS", default_value_t = 1000)]
     pub poll_ms: u64,
 }
 
