@@ -567,3 +567,76 @@ async fn audit(tx: &mut Tx<'_>, actor: i64, action: &str, target: &str, detail: 
 pub fn new_event_id() -> String {
     format!("evt_{}", uuid::Uuid::now_v7().simple())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn open() -> (tempfile::TempDir, HookStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = crate::store::Store::open(&url, dir.path()).await.unwrap();
+        (dir, HookStore::new(store.pool().clone()))
+    }
+
+    fn event<'a>(id: &'a str, key: &'a str) -> NewEvent<'a> {
+        NewEvent { id, kind: "submission.completed", dedupe_key: key, result_id: None, body: "{}" }
+    }
+
+    fn failed(retry_at: Option<i64>) -> AttemptOutcome<'static> {
+        AttemptOutcome { status: Some(503), error: Some("down"), duration_ms: 3, delivered: false, retry_at }
+    }
+
+    #[tokio::test]
+    async fn an_event_is_raised_once_and_each_delivery_is_leased_retried_and_logged() {
+        let (_dir, store) = open().await;
+        let subscribed = store.create_webhook(1, "http://a.example/x", "secret-0123456789", "", &["submission.completed".into()]).await.unwrap();
+        store.create_webhook(1, "http://b.example/x", "secret-0123456789", "", &["invitation.completed".into()]).await.unwrap();
+        assert!(store.raise(&event("evt_1", "k1"), Audience::Subscribers).await.unwrap());
+        assert!(!store.raise(&event("evt_2", "k1"), Audience::Subscribers).await.unwrap(), "same fact, no second event");
+        assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1, "only the subscribed webhook gets it");
+
+        let first = store.claim("a", 60_000).await.unwrap().expect("a due delivery");
+        assert_eq!((first.event_id.as_str(), first.attempt, first.webhook_id), ("evt_1", 1, Some(subscribed)));
+        assert_eq!(first.secret.as_deref(), Some("secret-0123456789"));
+        assert!(store.claim("b", 60_000).await.unwrap().is_none(), "leased to a");
+
+        store.settle(&first, "b", &failed(None)).await.unwrap();
+        assert_eq!(store.delivery(first.id).await.unwrap().unwrap().state, "pending", "only the lease holder settles");
+        store.settle(&first, "a", &failed(Some(now_ms() + 60_000))).await.unwrap();
+        assert!(store.claim("b", 60_000).await.unwrap().is_none(), "not due yet");
+
+        let (_dir2, other) = open().await;
+        other.raise(&event("evt_9", "k9"), Audience::Url { url: "http://gh.example/cb", method: "PATCH" }).await.unwrap();
+        let gh = other.claim("x", 60_000).await.unwrap().unwrap();
+        assert_eq!((gh.method.as_str(), gh.secret.clone(), gh.webhook_id), ("PATCH", None, None));
+        other.settle(&gh, "x", &failed(Some(now_ms() - 1))).await.unwrap();
+        let again = other.claim("y", 60_000).await.unwrap().expect("due again");
+        assert_eq!(again.attempt, 2);
+        other
+            .settle(&again, "y", &AttemptOutcome { status: Some(204), error: None, duration_ms: 2, delivered: true, retry_at: None })
+            .await
+            .unwrap();
+        let done = other.delivery(gh.id).await.unwrap().unwrap();
+        assert_eq!((done.state.as_str(), done.attempts, done.last_status), ("delivered", 2, Some(204)));
+        assert_eq!(done.log.iter().map(|a| a.status).collect::<Vec<_>>(), [Some(503), Some(204)]);
+
+        let resent = other.resend(1, gh.id).await.unwrap().expect("a new delivery");
+        let resent = other.claim("z", 60_000).await.unwrap().filter(|c| c.id == resent).expect("the resend is due now");
+        assert_eq!((resent.event_id.as_str(), resent.attempt), ("evt_9", 1));
+    }
+
+    #[tokio::test]
+    async fn deleting_a_webhook_drops_its_pending_deliveries() {
+        let (_dir, store) = open().await;
+        let id = store.create_webhook(1, "http://a.example/x", "secret-0123456789", "", &["invitation.completed".into()]).await.unwrap();
+        store.raise(&NewEvent { kind: "invitation.completed", ..event("evt_1", "k1") }, Audience::Subscribers).await.unwrap();
+        assert!(store.delete_webhook(1, id).await.unwrap());
+        assert!(!store.delete_webhook(1, id).await.unwrap());
+        assert!(store.claim("a", 60_000).await.unwrap().is_none());
+        let log = store.deliveries(None, 10).await.unwrap();
+        assert_eq!((log[0].state.as_str(), log[0].last_error.as_deref()), ("failed", Some("the webhook was deleted")));
+        assert!(store.resend(1, log[0].id).await.unwrap().is_none(), "nothing is resent to a deleted webhook");
+        assert!(store.webhooks().await.unwrap().is_empty());
+    }
+}
