@@ -116,3 +116,72 @@ fn summarise(state: &AppState, invitation: &InvitationRow, submissions: &[Submis
 pub fn profile_path(invitation_id: &str) -> String {
     format!("/candidates/{invitation_id}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::store::{InvitationState, Quota};
+
+    fn invitation(challenges: &[&str]) -> InvitationRow {
+        InvitationRow {
+            id: "inv".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            created_by: "admin".into(),
+            created_at: 0,
+            expires_at: 1_000_000,
+            revoked_at: None,
+            cooldown_seconds: 0,
+            last_submission_at: None,
+            state: InvitationState::Active,
+            challenges: challenges.iter().map(|c| Quota { challenge: (*c).into(), limit: 5, used: 0 }).collect(),
+            time_limit_minutes: None,
+            started_at: None,
+            last_activity_at: None,
+            practice_runs: 0,
+        }
+    }
+
+    fn submission(challenge: &str, status: Status) -> SubmissionRow {
+        SubmissionRow {
+            id: format!("s-{challenge}"),
+            challenge: challenge.into(),
+            status,
+            created_at: 0,
+            started_at: None,
+            completed_at: None,
+            attempts: 1,
+            file_sha256: String::new(),
+            file_name: "solution.py".into(),
+            owner: None,
+            owner_name: "Ada".into(),
+            owner_email: None,
+            report: None,
+            log: None,
+            duration_ms: None,
+        }
+    }
+
+    #[test]
+    fn over_when_every_challenge_is_graded_or_time_runs_out_never_while_grading() {
+        let inv = invitation(&["a", "b"]);
+        assert_eq!(judge(&inv, &[], 10), None);
+        assert_eq!(judge(&inv, &[submission("a", Status::Completed)], 10), None, "b is not submitted");
+        let both = [submission("a", Status::Completed), submission("b", Status::Completed)];
+        assert_eq!(judge(&inv, &both, 10), Some(ALL_SUBMITTED));
+        let grading = [submission("a", Status::Completed), submission("b", Status::Running)];
+        assert_eq!(judge(&inv, &grading, 10), None, "a grade still to come belongs in the outcome");
+        assert_eq!(judge(&inv, &grading, 2_000_000), None, "not even once the link expired");
+        assert_eq!(judge(&inv, &[submission("a", Status::Completed)], 2_000_000), Some(EXPIRED));
+
+        let mut timed = invitation(&["a", "b"]);
+        timed.time_limit_minutes = Some(1);
+        timed.started_at = Some(0);
+        assert_eq!(judge(&timed, &[], 59_999), None);
+        assert_eq!(judge(&timed, &[], 60_000), Some(TIME_UP));
+
+        let mut revoked = invitation(&["a"]);
+        revoked.revoked_at = Some(5);
+        assert_eq!(judge(&revoked, &[submission("a", Status::Queued)], 10), Some(REVOKED));
+    }
+}

@@ -24,7 +24,12 @@ pub async fn run(state: AppState, owner: String, stop: CancellationToken) {
         }
         match store.claim(&owner, lease_ms).await {
             Ok(Some(claimed)) => {
-                let outcome = send(&config, &claimed).await;
+                // Stopping does not wait for a slow receiver: the lease runs out and the delivery is
+                // sent again (same event id) by whichever node claims it next.
+                let outcome = tokio::select! {
+                    outcome = send(&config, &claimed) => outcome,
+                    _ = stop.cancelled() => return,
+                };
                 let retry_at = (!outcome.delivered)
                     .then(|| config.backoff(claimed.attempt))
                     .flatten()
