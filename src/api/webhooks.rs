@@ -43,8 +43,27 @@ pub fn hooks(state: &AppState) -> HookStore {
     HookStore::new(state.store.pool().clone())
 }
 
+/// A webhook request whose fields were checked.
+pub struct ValidWebhook {
+    pub url: String,
+    pub secret: String,
+    /// Whether the secret was made here (and so is shown once).
+    pub generated: bool,
+    pub description: String,
+    pub events: Vec<String>,
+}
+
+impl ValidWebhook {
+    /// Stores the webhook; answers it as listed, with a made secret shown this once.
+    pub async fn store(self, state: &AppState, actor: i64) -> ApiResult<CreatedWebhook> {
+        let id = hooks(state).create_webhook(actor, &self.url, &self.secret, &self.description, &self.events).await?;
+        let webhook = hooks(state).webhook(id).await?.ok_or_else(|| anyhow::anyhow!("webhook {id} just stored"))?;
+        Ok(CreatedWebhook { webhook, secret: self.generated.then_some(self.secret) })
+    }
+}
+
 /// The fields of a webhook request, checked: the URL (and where it leads), the secret, the events.
-pub async fn validate(state: &AppState, request: &WebhookRequest) -> ApiResult<(String, String, bool, String, Vec<String>)> {
+pub async fn validate(state: &AppState, request: &WebhookRequest) -> ApiResult<ValidWebhook> {
     let url = webhooks::target::check(&request.url, state.access.config.hooks.allow_private_targets)
         .await
         .map_err(ApiError::BadRequest)?;
@@ -76,7 +95,7 @@ pub async fn validate(state: &AppState, request: &WebhookRequest) -> ApiResult<(
     if description.chars().count() > 200 {
         return Err(ApiError::BadRequest("description: at most 200 characters".into()));
     }
-    Ok((url.to_string(), secret, generated, description, events))
+    Ok(ValidWebhook { url: url.to_string(), secret, generated, description, events })
 }
 
 /// `POST /api/v1/webhooks`.
@@ -86,10 +105,8 @@ pub async fn create(
     body: Result<Json<WebhookRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     let Json(request) = body.map_err(super::error::json_rejection)?;
-    let (url, secret, generated, description, events) = validate(&state, &request).await?;
-    let id = hooks(&state).create_webhook(actor.id, &url, &secret, &description, &events).await?;
-    let webhook = hooks(&state).webhook(id).await?.ok_or_else(|| anyhow::anyhow!("webhook {id} just stored"))?;
-    Ok((StatusCode::CREATED, Json(CreatedWebhook { webhook, secret: generated.then_some(secret) })))
+    let created = validate(&state, &request).await?.store(&state, actor.id).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// `GET /api/v1/webhooks`.

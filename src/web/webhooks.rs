@@ -136,9 +136,9 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(fields):
         description: field("description"),
     };
     match api::validate(&state, &request).await {
-        Ok((url, secret, generated, description, events)) => {
-            let id = api::hooks(&state).create_webhook(admin.id, &url, &secret, &description, &events).await?;
-            page(&state, &viewer, Some(Notice::Created { id, secret: generated.then_some(secret) })).await
+        Ok(valid) => {
+            let created = valid.store(&state, admin.id).await?;
+            page(&state, &viewer, Some(Notice::Created { id: created.webhook.id, secret: created.secret })).await
         }
         Err(ApiError::BadRequest(problem)) => page(&state, &viewer, Some(Notice::Problem(problem))).await,
         Err(e) => Err(e.into()),

@@ -334,6 +334,39 @@ async fn an_admin_resends_a_failed_delivery_from_the_page_with_the_same_event_id
     assert!(html.contains(&format!("/admin/webhooks/deliveries/{id}/resend")), "the failed delivery has a resend button");
     assert!(html.contains("HTTP 500") && !html.contains(SECRET));
 
+    // Adding one on the page: a made secret is shown that once, the events are the boxes ticked.
+    let added = raw_client()
+        .post(app.url("/admin/webhooks"))
+        .header("cookie", admin.header())
+        .form(&[
+            ("csrf", admin.csrf.as_str()),
+            ("url", hook.url.as_str()),
+            ("secret", ""),
+            ("description", "from the page"),
+            ("events", "invitation.completed"),
+            ("events", "submission.flagged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 200);
+    let made = text_of(&added.text().await.unwrap(), "new-secret").expect("the made secret is shown");
+    assert!(made.starts_with("whsec_"));
+    let listed: Value = app.client.get(app.url("/api/v1/webhooks")).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["events"], json!(["invitation.completed", "submission.flagged"]));
+    assert_eq!(listed[0]["description"], "from the page");
+    let again = raw_client().get(app.url("/admin/webhooks")).header("cookie", admin.header()).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains(&made), "the secret is not shown again");
+    let refused_form = raw_client()
+        .post(app.url("/admin/webhooks"))
+        .header("cookie", admin.header())
+        .form(&[("csrf", admin.csrf.as_str()), ("url", "ftp://example.com/x"), ("events", "invitation.completed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused_form.status(), 400);
+    assert!(refused_form.text().await.unwrap().contains("the scheme must be http or https"));
+
     app.create_user("iris", "interviewer").await;
     let iris = app.sign_in("iris").await;
     let refused = raw_client().get(app.url("/admin/webhooks")).header("cookie", iris.header()).send().await.unwrap();
