@@ -299,10 +299,29 @@ impl World {
 }
 
 async fn check(world: &World, rows: &[Row], api: bool, failures: &mut Vec<String>) {
+    let document: Value = world.app.client.get(world.app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc = crate::schema::Doc(&document);
     for r in rows {
         for (role, name) in ROLES.iter().enumerate() {
             let resp = world.ask(r, role, api).await;
             let got = resp.status().as_u16();
+            let json = resp.headers().get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+            if api && json && got < 300 && r.path != "/api/openapi.json" {
+                // What was sent is what the document declares, field by field.
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                match doc.response(r.method, r.path, got) {
+                    None => failures.push(format!("{} {} as {name}: {got} with JSON, but the document gives it no JSON schema", r.method, r.path)),
+                    Some(schema) => {
+                        for p in doc.problems(schema, &body, "body") {
+                            failures.push(format!("{} {} as {name}: {p}", r.method, r.path));
+                        }
+                    }
+                }
+                if got != r.expect[role] {
+                    failures.push(format!("{} {} as {name}: {got}, expected {}", r.method, r.path, r.expect[role]));
+                }
+                continue;
+            }
             let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
             if got != r.expect[role] {
                 let text = resp.text().await.unwrap_or_default();

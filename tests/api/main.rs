@@ -21,6 +21,7 @@ mod recovery;
 mod refusals;
 mod report;
 mod review;
+mod schema;
 mod scored;
 mod trust;
 mod timed;
