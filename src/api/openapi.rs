@@ -196,6 +196,11 @@ impl Modify for BearerAuth {
             .description(Some("The admin token, a staff API token, or a candidate's invitation token"))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let basic = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Basic)
+            .description(Some("Greenhouse: an admin's API key as the user name, the password empty"))
+            .build();
+        components.add_security_scheme("greenhouse", SecurityScheme::Http(basic));
     }
 }
 
@@ -213,6 +218,9 @@ impl Modify for BearerAuth {
         super::accounts::revoke_invitation,
         super::accounts::post_token, super::accounts::list_tokens, super::accounts::revoke_token,
         super::accounts::post_user, super::accounts::list_users, super::accounts::disable_user, super::accounts::audit_log,
+        super::webhooks::create, super::webhooks::list, super::webhooks::get, super::webhooks::delete, super::webhooks::ping,
+        super::webhooks::deliveries, super::webhooks::all_deliveries, super::webhooks::delivery, super::webhooks::resend,
+        super::greenhouse::list_tests, super::greenhouse::send_test, super::greenhouse::test_status, super::greenhouse::response_error,
     ),
     components(schemas(super::access::CandidateSubmission))
 )]

@@ -72,6 +72,10 @@ fn attempts(_: usize) -> Value {
     json!({ "challenge": TINY, "more": 1 })
 }
 
+fn new_webhook(_: usize) -> Value {
+    json!({ "url": "http://127.0.0.1:9/hook", "events": ["submission.completed"] })
+}
+
 fn new_token(_: usize) -> Value {
     json!({ "name": "ci" })
 }
@@ -121,6 +125,21 @@ fn api_rows() -> Vec<Row> {
         // Publishing is for admins; the empty form gets as far as the missing-field check.
         row("POST", "/api/v1/challenges", Nothing, Empty, [401, 403, 403, 403, 400, 401]),
         row("POST", "/api/v1/submissions/{id}/regrade", Submission, Empty, [401, 403, 403, 403, 202, 401]),
+        // Webhooks are for admins; a loopback receiver is refused unless the operator allows private ones.
+        row("POST", "/api/v1/webhooks", Nothing, Json(new_webhook), [401, 403, 403, 403, 400, 401]),
+        row("GET", "/api/v1/webhooks", Nothing, Empty, [401, 403, 403, 403, 200, 401]),
+        row("GET", "/api/v1/webhooks/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("DELETE", "/api/v1/webhooks/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("POST", "/api/v1/webhooks/{id}/ping", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("GET", "/api/v1/webhooks/{id}/deliveries", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("GET", "/api/v1/webhooks/deliveries", Nothing, Empty, [401, 403, 403, 403, 200, 401]),
+        row("GET", "/api/v1/webhooks/deliveries/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("POST", "/api/v1/webhooks/deliveries/{id}/resend", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        // Greenhouse presents an admin key through HTTP Basic; a bearer token is no way in.
+        row("GET", "/integrations/greenhouse/list_tests", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("POST", "/integrations/greenhouse/send_test", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("GET", "/integrations/greenhouse/test_status", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("POST", "/integrations/greenhouse/response_error", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
     ]
 }
 
