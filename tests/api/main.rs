@@ -22,4 +22,5 @@ mod refusals;
 mod review;
 mod scored;
 mod trust;
+mod warm;
 mod timed;
