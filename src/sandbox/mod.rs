@@ -51,6 +51,11 @@ const ZYGOTE: &str = include_str!("zygote.py");
 /// How long a started container waits for its job before it ends itself: the bound on a warm container
 /// whose service died without closing its stdin (a remote engine behind a half-open connection).
 const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// Host threads granted on top of the pids limit under another OCI runtime: gVisor's kernel runs in the
+/// container's cgroup, so its own threads count against the pids limit (a limit of 32 stops it before
+/// the first process starts), while the candidate's processes are its tasks, bounded by the memory
+/// limit instead.
+const RUNTIME_THREADS: u64 = 256;
 /// Label on warm containers; their job is not known when they are made, so they carry no job label.
 pub const POOL_LABEL: &str = "mlgrade.pool";
 /// How much earlier than the service the supervisor enforces the wall clock, so that it can still
@@ -521,7 +526,7 @@ fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtim
             readonly_rootfs: Some(true),
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(vec!["no-new-privileges".into()]),
-            pids_limit: Some(limits.pids as i64),
+            pids_limit: Some((limits.pids + if runtime.is_some() { RUNTIME_THREADS } else { 0 }) as i64),
             memory: Some(limits.memory_bytes()),
             memory_swap: Some(limits.memory_bytes()),
             nano_cpus: Some(limits.nano_cpus()),

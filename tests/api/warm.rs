@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::helpers::repo;
 
+/// Any runtime with numpy will do.
+const RUNTIME: &str = "python-ml";
 /// Label on every container one test's pool makes, so the test finds its own among everyone's.
 const TEST_LABEL: &str = "mlgrade.test-pool";
 
@@ -42,13 +44,13 @@ async fn sandbox() -> Sandbox {
     let sandbox = Sandbox::connect().await.expect("engine");
     let sandbox = sandbox.with_oci_runtime(std::env::var("MLGRADE_TEST_OCI_RUNTIME").ok());
     let runtimes = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap();
-    mlgrade::runtime::ensure(&sandbox, runtimes.get("python-numpy").unwrap()).await.expect("runtime image");
+    mlgrade::runtime::ensure(&sandbox, runtimes.get(RUNTIME).unwrap()).await.expect("runtime image");
     sandbox
 }
 
 fn image() -> String {
     let runtimes = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap();
-    runtimes.get("python-numpy").unwrap().image.clone()
+    runtimes.get(RUNTIME).unwrap().image.clone()
 }
 
 fn limits() -> Limits {
