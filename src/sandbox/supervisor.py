@@ -69,6 +69,32 @@ def cgroup_cpu_seconds():
     return None if usec is None else usec / 1e6
 
 
+def process_cpu_seconds():
+    """CPU time of every process in the container's PID namespace, for runtimes without cgroup
+    accounting inside (gVisor): this process, its reaped descendants, and every live one in /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = own_cpu_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += children.ru_utime + children.ru_stime
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # utime, stime, and cutime, cstime: what its own reaped children used.
+        total += sum(int(v) for v in fields[11:15]) / ticks
+    return total
+
+
+def sandbox_cpu_seconds():
+    cpu = cgroup_cpu_seconds()
+    return process_cpu_seconds() if cpu is None else cpu
+
+
 def cgroup_peak_memory_mb():
     for path in ("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", "/sys/fs/cgroup/memory.peak"):
         peak = read_number(path)
@@ -180,7 +206,7 @@ def main():
     deadline = time.monotonic() + float(settings["wall_seconds"])
     wait_ready(ready_r, deadline)
     # The child's imports ran before the job existed; the candidate's CPU time starts here.
-    baseline_cpu = (cgroup_cpu_seconds() or 0.0) - own_cpu_seconds()
+    baseline_cpu = sandbox_cpu_seconds() - own_cpu_seconds()
     try:
         os.write(go_w, b"g")
     except OSError:
@@ -216,7 +242,7 @@ def main():
             if pid == child:
                 status = st
         stopped = cpu_exceeded or wall_exceeded
-        if not stopped and (cgroup_cpu_seconds() or 0.0) - baseline_cpu - own_cpu_seconds() > cpu_limit:
+        if not stopped and sandbox_cpu_seconds() - baseline_cpu - own_cpu_seconds() > cpu_limit:
             cpu_exceeded = stopped = True
             kill_the_rest(child)
         if not stopped and time.monotonic() > deadline:
@@ -231,12 +257,7 @@ def main():
                 open_pipe = False
     kill_the_rest(child)
 
-    cpu = cgroup_cpu_seconds()
-    if cpu is None:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = children.ru_utime + children.ru_stime
-    else:
-        cpu -= baseline_cpu + own_cpu_seconds()
+    cpu = sandbox_cpu_seconds() - baseline_cpu - own_cpu_seconds()
     peak = cgroup_peak_memory_mb()
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
