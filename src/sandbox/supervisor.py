@@ -268,12 +268,17 @@ def main():
         "cpu_exceeded": cpu_exceeded,
         "wall_exceeded": wall_exceeded,
     }
-    out = sys.stdout.buffer
-    out.write(json.dumps(header).encode() + b"\n")
+    write_all(1, json.dumps(header).encode() + b"\n")
     for chunk in chunks:
-        out.write(chunk)
-    out.flush()
+        write_all(1, chunk)
     sys.exit(header["exit_code"])
+
+
+def write_all(fd, data):
+    """A write may take only part of the bytes (a signal, a runtime such as gVisor): go on until all are."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 main()
