@@ -56,6 +56,9 @@ const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// the first process starts), while the candidate's processes are its tasks, bounded by the memory
 /// limit instead.
 const RUNTIME_THREADS: u64 = 256;
+/// Exit code of a container whose supervisor never got a job (its service died, or it waited too long);
+/// see supervisor.py. Such a container holds nothing and nobody waits for it, so any sweeper removes it.
+pub const NO_JOB_EXIT: i64 = 86;
 /// Label on warm containers; their job is not known when they are made, so they carry no job label.
 pub const POOL_LABEL: &str = "mlgrade.pool";
 /// How much earlier than the service the supervisor enforces the wall clock, so that it can still
@@ -429,6 +432,12 @@ impl Sandbox {
             .collect())
     }
 
+    /// Removes warm containers that stopped without ever getting a job, whichever service made them:
+    /// the idle containers of services that are gone. Returns how many.
+    pub async fn remove_jobless(&self) -> Result<usize, SandboxError> {
+        remove_jobless(self.docker()).await
+    }
+
     /// Every container this service labelled, whatever its state.
     async fn managed_containers(&self) -> Result<Vec<Managed>, SandboxError> {
         let filters = HashMap::from([("label".to_string(), vec![format!("{MANAGED_LABEL}=true")])]);
@@ -462,6 +471,24 @@ impl Sandbox {
     pub async fn remove(&self, id: &str) -> Result<(), SandboxError> {
         remove_forced(self.docker(), id).await.map_err(docker_err("removing a container"))
     }
+}
+
+async fn remove_jobless(docker: &Docker) -> Result<usize, SandboxError> {
+    let filters = HashMap::from([
+        ("label".to_string(), vec![POOL_LABEL.to_string()]),
+        ("status".to_string(), vec!["exited".to_string()]),
+        ("exited".to_string(), vec![NO_JOB_EXIT.to_string()]),
+    ]);
+    let list = docker
+        .list_containers(Some(ListContainersOptions { all: true, filters, ..Default::default() }))
+        .await
+        .map_err(docker_err("listing jobless warm containers"))?;
+    let mut removed = 0;
+    for id in list.into_iter().filter_map(|c| c.id) {
+        remove_forced(docker, &id).await.map_err(docker_err("removing a jobless warm container"))?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// A labelled container as the engine lists it.

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{ContainerKey, Launched, Launcher, IDLE_LIMIT, MANAGED_LABEL, POOL_LABEL};
+use super::{remove_jobless, ContainerKey, Launched, Launcher, IDLE_LIMIT, MANAGED_LABEL, POOL_LABEL};
 
 /// An idle container older than this is replaced rather than handed out, well before its supervisor
 /// gives up waiting.
@@ -30,6 +30,8 @@ const RETIRE_AFTER: Duration = Duration::from_secs(IDLE_LIMIT.as_secs() * 2 / 3)
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 /// How often the refiller looks again without being woken (to retire and forget).
 const REVIEW_EVERY: Duration = Duration::from_secs(10);
+/// How often stopped, jobless warm containers (of any service on the engine) are removed.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Pause after a failed start, so a broken engine or image is not hammered.
 const BACKOFF: Duration = Duration::from_secs(2);
 
@@ -206,7 +208,16 @@ impl State {
 /// Keeps every wanted key at its share, one container at a time so refilling never crowds the runs
 /// themselves off the CPU.
 async fn refill(inner: Arc<Inner>) {
+    let mut swept = None::<Instant>;
     loop {
+        if swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+            swept = Some(Instant::now());
+            match remove_jobless(&inner.launcher.docker).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "removed warm containers left idle by services that are gone"),
+                Err(e) => tracing::warn!(error = %e, "sweeping jobless warm containers"),
+            }
+        }
         let next = {
             let mut state = inner.state.lock().expect("pool lock");
             state.tidy(inner.size);

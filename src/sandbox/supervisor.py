@@ -31,6 +31,9 @@ import tarfile
 import time
 
 POLL_SECONDS = 0.05
+# Exit code of a container that never got a job: whoever finds it stopped may remove it. After a job the
+# container never exits with it (the frame carries the harness's real code).
+NO_JOB_EXIT = 86
 WORK_DIR = "/sandbox"
 # File descriptors of the child before its job: the go pipe as stdin, and the readiness pipe.
 CHILD_GO_FD, CHILD_READY_FD = 0, 3
@@ -201,7 +204,7 @@ def main():
         os.close(fd)
     if not receive_job(float(settings["idle_seconds"])):
         kill_the_rest(child)
-        sys.exit(0)
+        sys.exit(NO_JOB_EXIT)
     os.close(0)
     deadline = time.monotonic() + float(settings["wall_seconds"])
     wait_ready(ready_r, deadline)
@@ -271,7 +274,7 @@ def main():
     write_all(1, json.dumps(header).encode() + b"\n")
     for chunk in chunks:
         write_all(1, chunk)
-    sys.exit(header["exit_code"])
+    sys.exit(1 if header["exit_code"] == NO_JOB_EXIT else header["exit_code"])
 
 
 def write_all(fd, data):

@@ -241,7 +241,11 @@ async fn idle_containers_of_a_dead_service_stop_and_are_swept() {
     }
     let orphans = sweeper.labelled_containers().await.unwrap();
     assert!(orphans.iter().any(|(c, _)| c == &id), "a stopped warm container of another process is the sweeper's");
-    sweeper.remove(&id).await.unwrap();
+    let state = sweeper.docker().inspect_container(&id, None).await.unwrap().state.unwrap();
+    assert_eq!(state.exit_code, Some(mlgrade::sandbox::NO_JOB_EXIT), "it says it never got a job");
+    // Any service may remove it, whatever instance made it: it holds nothing and nobody waits for it.
+    assert!(sweeper.remove_jobless().await.unwrap() >= 1);
+    assert!(!exists(&sweeper, &id).await);
 }
 
 #[tokio::test]
