@@ -25,5 +25,6 @@ mod review;
 mod schema;
 mod scored;
 mod trust;
+mod warm;
 mod timed;
 mod webhooks;
