@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::accounts::invite::{Grant, InvitationRequest};
 use crate::accounts::{Principal, StaffUser};
@@ -77,13 +77,16 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
     (!user.is_empty()).then(|| user.to_owned())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PartnerTest {
     pub partner_test_id: String,
     pub partner_test_name: String,
 }
 
 /// `GET list_tests`: every challenge, by slug and title.
+#[utoipa::path(get, path = "/integrations/greenhouse/list_tests", tag = "greenhouse",
+    responses((status = 200, body = Vec<PartnerTest>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("greenhouse" = [])))]
 pub async fn list_tests(GreenhouseCaller(_): GreenhouseCaller, State(state): State<AppState>) -> Json<Vec<PartnerTest>> {
     let mut tests: Vec<PartnerTest> = state
         .grader
@@ -96,7 +99,7 @@ pub async fn list_tests(GreenhouseCaller(_): GreenhouseCaller, State(state): Sta
     Json(tests)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SendTest {
     pub partner_test_id: String,
     pub candidate: Candidate,
@@ -104,7 +107,7 @@ pub struct SendTest {
     pub url: String,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     #[serde(default)]
     pub first_name: Option<String>,
@@ -116,14 +119,29 @@ pub struct Candidate {
     pub other: Map<String, Value>,
 }
 
+/// `send_test`'s answer: the id Greenhouse asks about later.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SentTest {
+    pub partner_interview_id: String,
+}
+
+/// `response_error`'s answer: the id the report was kept under.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorReceived {
+    pub received: i64,
+}
+
 /// `POST send_test`: an invitation to the test's challenge, e-mailed to the candidate when the service
 /// has a relay; answers the `partner_interview_id` Greenhouse asks about later.
+#[utoipa::path(post, path = "/integrations/greenhouse/send_test", tag = "greenhouse", request_body = SendTest,
+    responses((status = 200, body = SentTest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("greenhouse" = [])))]
 pub async fn send_test(
     GreenhouseCaller(actor): GreenhouseCaller,
     State(state): State<AppState>,
     headers: HeaderMap,
     body: std::result::Result<Json<SendTest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>> {
+) -> Result<Json<SentTest>> {
     let Json(request) = body.map_err(super::error::json_rejection)?;
     let slug = request.partner_test_id.trim();
     if state.grader.catalogue.get(slug).is_none() {
@@ -176,15 +194,19 @@ pub async fn send_test(
         }
     }
     tracing::info!(partner_interview_id = %interview.partner_interview_id, invitation = %created.id, test = slug, "Greenhouse sent a test");
-    Ok(Json(json!({ "partner_interview_id": interview.partner_interview_id })))
+    Ok(Json(SentTest { partner_interview_id: interview.partner_interview_id }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct StatusQuery {
     pub partner_interview_id: Option<String>,
 }
 
 /// `GET test_status?partner_interview_id=`.
+#[utoipa::path(get, path = "/integrations/greenhouse/test_status", tag = "greenhouse", params(StatusQuery),
+    responses((status = 200, body = greenhouse::TestStatus), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("greenhouse" = [])))]
 pub async fn test_status(
     GreenhouseCaller(_): GreenhouseCaller,
     State(state): State<AppState>,
@@ -202,11 +224,16 @@ pub async fn test_status(
 const MAX_ERROR_BYTES: usize = 64 * 1024;
 
 /// `POST response_error`: Greenhouse could not use one of our answers; kept and logged for the operator.
+#[utoipa::path(post, path = "/integrations/greenhouse/response_error", tag = "greenhouse",
+    request_body(content = Object, description = "Greenhouse's report of an answer it could not use"),
+    responses((status = 200, body = ErrorReceived), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("greenhouse" = [])))]
 pub async fn response_error(
     GreenhouseCaller(_): GreenhouseCaller,
     State(state): State<AppState>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>)> {
+) -> Result<(StatusCode, Json<ErrorReceived>)> {
     if body.len() > MAX_ERROR_BYTES {
         return Err(ApiError::PayloadTooLarge(format!("an error report may be at most {MAX_ERROR_BYTES} bytes")).into());
     }
@@ -217,5 +244,5 @@ pub async fn response_error(
     let interview = report.get("partner_interview_id").and_then(Value::as_str);
     let id = GreenhouseStore::new(state.store.pool().clone()).record_error(interview, &report.to_string()).await?;
     tracing::warn!(partner_interview_id = ?interview, report = %super::error::excerpt_text(&report.to_string()), "Greenhouse reported an error in our answer");
-    Ok((StatusCode::OK, Json(json!({ "received": id }))))
+    Ok((StatusCode::OK, Json(ErrorReceived { received: id })))
 }

@@ -22,7 +22,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -124,17 +123,26 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::custom(|_| {
-            let body = json!({ "error": { "code": "internal", "message": "the service failed to handle this request; it has been logged" } });
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+            error::error_json(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the service failed to handle this request; it has been logged")
         }))
 }
 
+/// `GET /healthz`: the service and its queue.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` (a failing dependency answers 503 with an error body).
+    pub status: &'static str,
+    pub queued: i64,
+    pub running: i64,
+    pub completed: i64,
+}
+
 /// 200 when both the database and the Docker engine answer.
-async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state.store.ping().await.map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
     state.grader.sandbox.ping().await.map_err(|e| ApiError::Unavailable(format!("docker engine: {e}")))?;
     let (queued, running, completed) = state.store.counts().await?;
-    Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
+    Ok(Json(Health { status: "ok", queued, running, completed }))
 }
 
 /// Unknown addresses: a JSON error on the API, a page with the site's navigation elsewhere.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::access::AdminUser;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::AppState;
 use crate::webhooks::store::{Audience, DeliveryRow, HookStore, NewEvent, WebhookRow};
 use crate::webhooks::{self, EVENTS, PING};
@@ -37,6 +37,12 @@ pub struct CreatedWebhook {
     /// The secret made for this webhook, shown this once; absent when the request gave its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+/// `202` answer to a test delivery or a resend: the delivery queued.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Queued {
+    pub delivery_id: i64,
 }
 
 pub fn hooks(state: &AppState) -> HookStore {
@@ -98,7 +104,11 @@ pub async fn validate(state: &AppState, request: &WebhookRequest) -> ApiResult<V
     Ok(ValidWebhook { url: url.to_string(), secret, generated, description, events })
 }
 
-/// `POST /api/v1/webhooks`.
+/// Register a receiver: `{url, secret?, events, description?}`. Deliveries are JSON, signed in
+/// `Mlgrade-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Admins only.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookRequest,
+    responses((status = 201, body = CreatedWebhook), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create(
     AdminUser(actor): AdminUser,
     State(state): State<AppState>,
@@ -109,12 +119,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// `GET /api/v1/webhooks`.
+/// Every registered receiver (secrets shown by their last four characters only). Admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    responses((status = 200, body = Vec<WebhookRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list(AdminUser(_): AdminUser, State(state): State<AppState>) -> ApiResult<Json<Vec<WebhookRow>>> {
     Ok(Json(hooks(&state).webhooks().await?))
 }
 
-/// `GET /api/v1/webhooks/{id}`.
+/// One receiver. Admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 200, body = WebhookRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get(AdminUser(_): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<WebhookRow>> {
     Ok(Json(hooks(&state).webhook(id).await?.ok_or_else(|| no_webhook(id))?))
 }
@@ -123,7 +137,9 @@ fn no_webhook(id: i64) -> ApiError {
     ApiError::NotFound(format!("no webhook {id}"))
 }
 
-/// `DELETE /api/v1/webhooks/{id}`: its pending deliveries are dropped (marked failed).
+/// Remove a receiver; its pending deliveries are dropped (marked failed). Admins only.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delete(AdminUser(actor): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     if hooks(&state).delete_webhook(actor.id, id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -146,16 +162,20 @@ pub async fn queue_ping(state: &AppState, webhook: i64) -> ApiResult<i64> {
     Ok(delivery)
 }
 
-/// `POST /api/v1/webhooks/{id}/ping`: a signed test delivery, sent by the delivery workers like any other.
-pub async fn ping(AdminUser(_): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let delivery = queue_ping(&state, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "delivery_id": delivery }))))
+/// A signed test delivery (`ping`), sent by the delivery workers like any other. Admins only.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/ping", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 202, body = Queued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn ping(AdminUser(_): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<(StatusCode, Json<Queued>)> {
+    let delivery_id = queue_ping(&state, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { delivery_id })))
 }
 
 /// Deliveries listed at most.
 const LOG_ROWS: i64 = 200;
 
-/// `GET /api/v1/webhooks/{id}/deliveries`: newest first.
+/// One receiver's deliveries, newest first (at most 200). Admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DeliveryRow>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn deliveries(AdminUser(_): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<DeliveryRow>>> {
     if hooks(&state).webhook(id).await?.is_none() {
         return Err(no_webhook(id));
@@ -163,21 +183,27 @@ pub async fn deliveries(AdminUser(_): AdminUser, State(state): State<AppState>, 
     Ok(Json(hooks(&state).deliveries(Some(id), LOG_ROWS).await?))
 }
 
-/// `GET /api/v1/webhooks/deliveries`: every delivery (Greenhouse callbacks too), newest first.
+/// Every delivery (Greenhouse callbacks too), newest first (at most 200). Admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks/deliveries", tag = "webhooks",
+    responses((status = 200, body = Vec<DeliveryRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn all_deliveries(AdminUser(_): AdminUser, State(state): State<AppState>) -> ApiResult<Json<Vec<DeliveryRow>>> {
     Ok(Json(hooks(&state).deliveries(None, LOG_ROWS).await?))
 }
 
-/// `GET /api/v1/webhooks/deliveries/{id}`: one delivery with each attempt.
+/// One delivery with each attempt: when, the receiver's status code, the error. Admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks/deliveries/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 200, body = DeliveryRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delivery(AdminUser(_): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<DeliveryRow>> {
     Ok(Json(hooks(&state).delivery(id).await?.ok_or_else(|| ApiError::NotFound(format!("no delivery {id}")))?))
 }
 
-/// `POST /api/v1/webhooks/deliveries/{id}/resend`: the same event (same id) queued again.
-pub async fn resend(AdminUser(actor): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let new_id = hooks(&state)
+/// The same event (same id, so receivers can drop duplicates) queued again. Admins only.
+#[utoipa::path(post, path = "/api/v1/webhooks/deliveries/{id}/resend", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 202, body = Queued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn resend(AdminUser(actor): AdminUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<(StatusCode, Json<Queued>)> {
+    let delivery_id = hooks(&state)
         .resend(actor.id, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no delivery {id} whose webhook still exists")))?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "delivery_id": new_id }))))
+    Ok((StatusCode::ACCEPTED, Json(Queued { delivery_id })))
 }

@@ -22,8 +22,10 @@ pub const IN_PROGRESS: &str = "in_progress";
 pub const COMPLETE: &str = "complete";
 
 /// The answer to `test_status`, also the body of the callback PATCH.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TestStatus {
+    /// `sent`, `in_progress` or `complete`.
+    #[schema(value_type = String)]
     pub partner_status: &'static str,
     pub partner_profile_url: String,
     pub partner_score: f64,
