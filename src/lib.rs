@@ -13,6 +13,7 @@ pub mod domain;
 pub mod generate;
 pub mod grading;
 pub mod integrity;
+pub mod npy;
 pub mod pipeline;
 pub mod runtime;
 pub mod sandbox;

@@ -240,7 +240,11 @@ pub fn harness_output<T: serde::de::DeserializeOwned>(challenge: &Challenge, out
     if outcome.result.iter().all(u8::is_ascii_whitespace) {
         return Err(wrong("nothing came back: the program ended before the harness could report".into()));
     }
-    serde_json::from_slice(&outcome.result).map_err(|e| wrong(format!("the harness output could not be read: {e}")))
+    let unreadable = |e: String| wrong(format!("the harness output could not be read: {e}"));
+    match predictions::with_arrays(&outcome.result).map_err(unreadable)? {
+        Some(document) => serde_json::from_value(document).map_err(|e| unreadable(e.to_string())),
+        None => serde_json::from_slice(&outcome.result).map_err(|e| unreadable(e.to_string())),
+    }
 }
 
 fn grade_run(challenge: &Challenge, data: &Dataset, outcome: &RunOutcome, context: &Context) -> Result<Graded, Report> {
