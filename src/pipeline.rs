@@ -387,7 +387,7 @@ fn hidden_data(challenge: &Challenge) -> anyhow::Result<Option<Dataset>> {
 /// numpy input as `.npy` arrays the harness loads without parsing text: the feature matrices in
 /// float64 (each cell read as Python's `float` reads it: both round correctly) and the training
 /// labels as their text, which the harness types as it always has.
-pub fn numpy_inputs(train: &Table, test: &Table, supervised: bool) -> anyhow::Result<Vec<InputFile>> {
+fn numpy_inputs(train: &Table, test: &Table, supervised: bool) -> anyhow::Result<Vec<InputFile>> {
     let label_at = if supervised {
         Some(train.columns.iter().position(|c| c == SANDBOX_LABEL).context("the training rows have no label column")?)
     } else {
