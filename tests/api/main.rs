@@ -20,6 +20,7 @@ mod practice;
 mod protections;
 mod recovery;
 mod refusals;
+mod report;
 mod review;
 mod scored;
 mod trust;
