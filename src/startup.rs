@@ -39,6 +39,7 @@ pub struct Application {
     lease: Duration,
     instance: String,
     edge: EdgeConfig,
+    warm_pool: usize,
 }
 
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
@@ -71,6 +72,7 @@ impl Application {
             tracing::warn!(removed = swept, "removed upload staging folders left by an earlier run");
         }
         let mut grader = grader(paths).await?;
+        grader.sandbox = grader.sandbox.with_oci_runtime(config.sandbox.oci_runtime.clone());
         let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
         grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
         tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
@@ -102,6 +104,8 @@ impl Application {
             lease: Duration::from_secs(config.lease_seconds.max(1)),
             instance,
             edge: config.edge.clone(),
+            // An API node (no workers) keeps no warm containers.
+            warm_pool: if config.workers() == 0 { 0 } else { config.sandbox.warm_pool.unwrap_or(config.workers()) },
         })
     }
 
@@ -122,10 +126,16 @@ impl Application {
             instance: self.instance.clone(),
             process: worker_prefix(),
         };
+        let pool_labels = std::collections::HashMap::from([
+            (worker::INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
+            (worker::PROCESS_LABEL.to_owned(), ctx.process.clone()),
+        ]);
+        ctx.grader.sandbox.start_pool(self.warm_pool, pool_labels);
         let mut workers = Vec::new();
         for i in 0..self.workers {
             workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))));
         }
+        let notifications = tokio::spawn(crate::webhooks::run(self.state.clone(), stop.clone()));
         let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
@@ -139,6 +149,8 @@ impl Application {
             let _ = w.await;
         }
         let _ = reaper.await;
+        let _ = notifications.await;
+        ctx.grader.sandbox.stop_pool().await;
         // A run cancelled while the engine was still creating its container can leave one behind once
         // the request completes on the engine's side; give such requests a moment, then remove every
         // container this process started.
