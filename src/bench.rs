@@ -26,6 +26,7 @@ pub async fn run(paths: &Paths, config: &BenchConfig) -> anyhow::Result<()> {
 
     println!("mlgrade bench: challenge {}, image {image}", challenge.slug);
     latency(config, paths, &exe, &image, &trivial)?;
+    wide_data(config, paths, &exe, &image, work.path(), &trivial)?;
     warm_latency(config, paths, &exe, &image, work.path()).await?;
     throughput(config, paths, &exe, &image, work.path()).await?;
     memory(config, paths, &exe, work.path()).await?;
@@ -45,9 +46,42 @@ fn bare_run(image: &str) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
-fn grade_once(exe: &Path, paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<Duration> {
+/// `n` bare runs started at once, timed until the last ends: the floor of a grade's side-by-side runs.
+fn bare_runs_side_by_side(image: &str, n: usize) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let out = Command::new(exe)
+    let children = (0..n)
+        .map(|_| {
+            Command::new("docker")
+                .args(["run", "--rm", "--network", "none", image, "python3", "-c", "import numpy"])
+                .stdout(Stdio::null())
+                .spawn()
+                .context("running docker")
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for mut child in children {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("bare docker run failed: {status}");
+        }
+    }
+    Ok(started.elapsed())
+}
+
+/// One `mlgrade grade` process, timed from start to exit, with what it cost itself and what it did.
+struct GradeRun {
+    elapsed: Duration,
+    /// CPU time of the `grade` process itself (the sandbox's containers are not its children).
+    cpu_seconds: f64,
+    peak_mb: f64,
+    /// Sandbox runs the grade made (one per seeded run).
+    runs: usize,
+    /// Wall time of the graded run the report shows, as the service measured it.
+    run_seconds: f64,
+}
+
+fn grade_once(exe: &Path, paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<GradeRun> {
+    let started = Instant::now();
+    let mut child = Command::new(exe)
         .arg("grade")
         .arg("--challenge")
         .arg(slug)
@@ -56,34 +90,231 @@ fn grade_once(exe: &Path, paths: &Paths, slug: &str, file: &Path) -> anyhow::Res
         .arg(&paths.challenges)
         .arg("--runtimes")
         .arg(&paths.runtimes)
+        .arg("--data-dir")
+        .arg(&paths.data_dir)
         .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .context("running mlgrade grade")?;
+    let mut stdout = Vec::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().context("grade's stdout")?, &mut stdout)?;
+    let usage = wait_with_usage(child)?;
     let elapsed = started.elapsed();
-    let result: serde_json::Value = serde_json::from_slice(&out.stdout).context("grade output")?;
+    let result: serde_json::Value = serde_json::from_slice(&stdout).context("grade output")?;
     if result["verdict"] != "accepted" {
         bail!("the trivial submission was not accepted: {result}");
     }
-    Ok(elapsed)
+    Ok(GradeRun {
+        elapsed,
+        cpu_seconds: usage.cpu_seconds,
+        peak_mb: usage.peak_mb,
+        runs: result["runs"].as_array().map_or(1, |r| r.len().max(1)),
+        run_seconds: result["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0,
+    })
+}
+
+struct ChildUsage {
+    cpu_seconds: f64,
+    peak_mb: f64,
+}
+
+/// Reaps `child` and reads its own resource use (user + system CPU, peak resident set) from the
+/// kernel, which keeps them per process until it is reaped.
+fn wait_with_usage(child: std::process::Child) -> anyhow::Result<ChildUsage> {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: plain out-parameters; `child` is not waited on elsewhere, and is dropped unreaped by
+    // std (dropping a Child neither waits nor kills).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    drop(child);
+    if reaped != pid {
+        bail!("waiting for mlgrade grade: {}", std::io::Error::last_os_error());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("mlgrade grade failed (wait status {status})");
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(ChildUsage { cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), peak_mb: usage.ru_maxrss as f64 / 1024.0 })
 }
 
 fn latency(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, file: &Path) -> anyhow::Result<()> {
-    // One unmeasured round of each warms the page cache for both.
+    // One unmeasured round of each warms the page cache for both (and grades the reference once for
+    // the leak check, which is then kept in the data folder).
     bare_run(image)?;
-    grade_once(exe, paths, &config.challenge, file)?;
-    let (mut bare, mut graded) = (Vec::new(), Vec::new());
+    let runs = grade_once(exe, paths, &config.challenge, file)?.runs;
+    let (mut bare, mut pairs, mut graded) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..config.rounds {
         bare.push(bare_run(image)?);
+        pairs.push(bare_runs_side_by_side(image, runs)?);
         graded.push(grade_once(exe, paths, &config.challenge, file)?);
     }
-    let (b, g) = (median(&mut bare), median(&mut graded));
+    let mut times: Vec<Duration> = graded.iter().map(|g| g.elapsed).collect();
+    let (b, p, g) = (median(&mut bare), median(&mut pairs), median(&mut times));
+    let cpu = graded.iter().map(|g| g.cpu_seconds).sum::<f64>() / graded.len() as f64;
+    let peak = graded.iter().map(|g| g.peak_mb).fold(0.0, f64::max);
     println!("\nlatency, {} interleaved rounds (median / min / max seconds)", config.rounds);
     println!("  floor  docker run --rm --network none IMAGE python3 -c 'import numpy'  {}", spread(&bare, b));
-    println!("  mlgrade grade --challenge {} trivial.py                {}", config.challenge, spread(&graded, g));
-    println!("  ratio of medians: {:.2} (goal <= 1.3)", g.as_secs_f64() / b.as_secs_f64());
+    println!("  floor  {runs} of those side by side                                      {}", spread(&pairs, p));
+    println!("  mlgrade grade --challenge {} trivial.py       {}", config.challenge, spread(&times, g));
+    println!("  ratio of medians: {:.2} to one bare run (goal <= 1.1), {:.2} to {runs} side by side", ratio(g, b), ratio(g, p));
+    println!("  a grade is {runs} seeded sandbox runs (the first two always run side by side); the grade process");
+    println!("  itself used {cpu:.3} s of CPU on average and at most {peak:.1} MB resident");
     Ok(())
 }
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// Rows of each part of the wide challenge, and its features.
+const WIDE_ROWS: usize = 100_000;
+const WIDE_FEATURES: usize = 30;
+const WIDE_SLUG: &str = "bench-wide-data";
+
+/// The data path at scale: a generated challenge of 100,000 training and 100,000 test rows of 30
+/// features, graded whole, against shipping the same two CSV files into a container of the same
+/// image and reading them with pandas' C reader.
+fn wide_data(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, work: &Path, file: &Path) -> anyhow::Result<()> {
+    let challenges = work.join("wide-challenges");
+    let (train, test_features) = write_wide_challenge(&challenges.join(WIDE_SLUG))?;
+    let wide = Paths { challenges, runtimes: paths.runtimes.clone(), data_dir: work.join("wide-data") };
+    let job = tar_of(&[("train.csv", train.as_slice()), ("test.csv", test_features.as_slice())])?;
+    // Unmeasured: warms the page cache and grades the reference once for the leak check.
+    pandas_floor(image, &job)?;
+    let runs = grade_once(exe, &wide, WIDE_SLUG, file)?.runs;
+    let rounds = config.rounds.clamp(1, 5);
+    let (mut floor, mut graded) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        floor.push(pandas_floor(image, &job)?);
+        graded.push(grade_once(exe, &wide, WIDE_SLUG, file)?);
+    }
+    let mut times: Vec<Duration> = graded.iter().map(|g| g.elapsed).collect();
+    let mut run_times: Vec<Duration> = graded.iter().map(|g| Duration::from_secs_f64(g.run_seconds)).collect();
+    let (f, g, r) = (median(&mut floor), median(&mut times), median(&mut run_times));
+    let peak = graded.iter().map(|g| g.peak_mb).fold(0.0, f64::max);
+    let cpu = graded.iter().map(|g| g.cpu_seconds).sum::<f64>() / graded.len() as f64;
+    println!(
+        "\ndata path, {WIDE_ROWS} training and {WIDE_ROWS} test rows of {WIDE_FEATURES} features, {rounds} interleaved rounds (median / min / max seconds)"
+    );
+    println!("  floor  both CSVs streamed into docker run -i IMAGE, read with pandas.read_csv  {}", spread(&floor, f));
+    println!("  mlgrade grade --challenge {WIDE_SLUG} trivial.py              {}", spread(&times, g));
+    println!("  one graded sandbox run, as the report gives it                           {}", spread(&run_times, r));
+    println!("  ratio of medians: {:.2} (goal <= 1.3); the graded run alone {:.2}", ratio(g, f), ratio(r, f));
+    println!("  a grade is {runs} seeded sandbox runs side by side; the grade process itself used {cpu:.2} s of CPU");
+    println!("  on average and at most {peak:.0} MB resident");
+    Ok(())
+}
+
+/// The floor of the data path: the CSV files streamed into a plain container, each read by pandas.
+fn pandas_floor(image: &str, job: &[u8]) -> anyhow::Result<Duration> {
+    const READ: &str = "import sys, tarfile, pandas\n\
+        tarfile.open(fileobj=sys.stdin.buffer, mode='r|').extractall('/tmp/job')\n\
+        pandas.read_csv('/tmp/job/train.csv'); pandas.read_csv('/tmp/job/test.csv')";
+    let started = Instant::now();
+    let mut child = Command::new("docker")
+        .args(["run", "--rm", "-i", "--network", "none", image, "python3", "-c", READ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .context("running docker")?;
+    std::io::Write::write_all(&mut child.stdin.take().context("docker's stdin")?, job)?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("the pandas floor run failed: {status}");
+    }
+    Ok(started.elapsed())
+}
+
+fn tar_of(files: &[(&str, &[u8])]) -> anyhow::Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, *bytes)?;
+    }
+    Ok(builder.into_inner()?)
+}
+
+/// Writes a binary classification challenge of [`WIDE_ROWS`] rows per part into `dir` (numbers from
+/// a fixed seed: the label follows a linear score of the features, with noise), and returns the
+/// training CSV and the test features' CSV as the sandbox received them before the binary data path.
+fn write_wide_challenge(dir: &Path) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let weights: Vec<f64> = (0..WIDE_FEATURES).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let header: Vec<String> = (0..WIDE_FEATURES).map(|i| format!("x{i}")).collect();
+    // Each part as the features' CSV and the labelled CSV.
+    let mut table = |rows: usize| {
+        let mut features = header.join(",");
+        let mut labelled = format!("{features},label\n");
+        features.push('\n');
+        for _ in 0..rows {
+            let x: Vec<f64> = (0..WIDE_FEATURES).map(|_| rng.gen_range(-3.0..3.0)).collect();
+            let score: f64 = x.iter().zip(&weights).map(|(a, b)| a * b).sum::<f64>() + rng.gen_range(-1.0..1.0);
+            let line = x.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(",");
+            features.push_str(&line);
+            features.push('\n');
+            labelled.push_str(&line);
+            labelled.push_str(if score > 0.0 { ",1\n" } else { ",0\n" });
+        }
+        (features, labelled)
+    };
+    let (_, train) = table(WIDE_ROWS);
+    let (test_features, test) = table(WIDE_ROWS);
+    let sample: String = train.lines().take(41).map(|l| format!("{l}\n")).collect();
+    let trivial = TRIVIAL.lines().filter(|l| !l.starts_with("# expect")).collect::<Vec<_>>().join("\n");
+    for sub in ["hidden", "public", "reference"] {
+        std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(dir.join("challenge.toml"), WIDE_MANIFEST)?;
+    std::fs::write(dir.join("README.md"), "# Wide data\n\nPredict the label from 30 numeric features.\n")?;
+    std::fs::write(dir.join("solution.py"), &trivial)?;
+    std::fs::write(dir.join("reference/solution.py"), &trivial)?;
+    std::fs::write(dir.join("public/sample.csv"), sample)?;
+    std::fs::write(dir.join("hidden/train.csv"), &train)?;
+    std::fs::write(dir.join("hidden/test.csv"), test)?;
+    Ok((train.into_bytes(), test_features.into_bytes()))
+}
+
+const WIDE_MANIFEST: &str = r#"title = "Wide data"
+summary = "Generated by mlgrade bench: 100,000 rows of 30 numeric features per part"
+runtime = "python-numpy"
+kind = "predict"
+task = "classification"
+hidden_labels_public = false
+
+[interface]
+entry = "solution.py"
+input = "numpy"
+
+[limits]
+time_seconds = 120
+memory_mb = 2048
+cpus = 1.0
+pids = 64
+tmpfs_mb = 256
+
+[data]
+train = "hidden/train.csv"
+test = "hidden/test.csv"
+label = "label"
+public_sample = "public/sample.csv"
+public_fraction = 0.5
+split_seed = 7
+
+[grading]
+metric = "accuracy"
+zero = 0.5
+full = 1.0
+max_gap = 0.1
+
+[reference]
+solution = "reference/solution.py"
+expected_score = 0
+"#;
 
 /// Submit to stored result of the trivial file through the API, one at a time, with the warm pool and
 /// without, interleaved with the bare run. A pause after each round lets the pool refill, as it does

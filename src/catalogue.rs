@@ -46,6 +46,12 @@ impl Catalogue {
         Ok(Catalogue { current: RwLock::new(current), older: Default::default(), loader, versions_root: None })
     }
 
+    /// A catalogue of the given challenges only, as working copies.
+    pub fn of(challenges: Vec<Challenge>, loader: Loader) -> Catalogue {
+        let current = challenges.into_iter().map(|c| (c.slug.clone(), Arc::new(c))).collect();
+        Catalogue { current: RwLock::new(current), older: Default::default(), loader, versions_root: None }
+    }
+
     pub fn get(&self, slug: &str) -> Option<Arc<Challenge>> {
         let slug: Slug = slug.parse().ok()?;
         self.current.read().expect("catalogue lock").get(&slug).cloned()

@@ -2,14 +2,17 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 
 use crate::api::submissions::{ResultView, SubmissionView};
-use crate::challenge::Challenge;
+use crate::catalogue::{Catalogue, Loader};
+use crate::challenge::{Challenge, MANIFEST};
 use crate::config::Paths;
 use crate::integrity::similar;
-use crate::domain::SubmissionId;
+use crate::domain::{Slug, SubmissionId};
+use crate::generate;
 use crate::pipeline::{Grader, Outcome};
 use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
@@ -57,12 +60,36 @@ pub fn cli_labels() -> HashMap<String, String> {
 }
 
 pub async fn grade(paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<()> {
-    let grader = startup::grader(paths).await?;
-    let challenge = grader.catalogue.get(slug).with_context(|| format!("no challenge named '{slug}'"))?;
-    startup::prepare(&grader, paths).await?;
+    let (grader, challenge) = grader_for(paths, slug).await?;
     let view = grade_file(&grader, &challenge, file).await?;
     println!("{}", serde_json::to_string_pretty(&view)?);
     Ok(())
+}
+
+/// A grader that knows only the challenge `slug`: a one-shot grade reads no other challenge folder,
+/// checks no other runtime image and runs no other data generator, so it costs what that challenge
+/// costs and a broken neighbour cannot stop it.
+pub async fn grader_for(paths: &Paths, slug: &str) -> anyhow::Result<(Grader, Arc<Challenge>)> {
+    let unknown = || format!("no challenge named '{slug}' in {}", paths.challenges.display());
+    let name: Slug = slug.parse().map_err(|_| anyhow::anyhow!(unknown()))?;
+    let dir = paths.challenges.join(name.as_str());
+    if !dir.join(MANIFEST).is_file() {
+        bail!(unknown());
+    }
+    let runtimes = Runtimes::load(&paths.runtimes)?;
+    let loader = Loader { runtimes: runtimes.names(), generated_root: generate::generated_root(&paths.data_dir) };
+    let challenge = Challenge::load(&dir, &loader.runtimes, &loader.generated_root)?;
+    let sandbox = Sandbox::connect().await?;
+    sandbox.ping().await.context("the Docker engine does not answer")?;
+    let runtime = runtimes.get(&challenge.runtime).with_context(|| format!("runtime '{}' has no recipe", challenge.runtime))?;
+    runtime::ensure(&sandbox, runtime).await?;
+    let catalogue = Catalogue::of(vec![challenge], loader);
+    let mut grader = Grader::new(sandbox, runtimes, catalogue, Some(paths.data_dir.join("references")));
+    // One grade has the machine to itself: its first two seeded runs go side by side.
+    grader.runs_at_once = 2;
+    let challenge = grader.catalogue.get(slug).with_context(unknown)?;
+    generate::ensure(&grader, &challenge, &paths.data_dir).await?;
+    Ok((grader, challenge))
 }
 
 pub async fn build_runtimes(paths: &Paths, names: &[String], force: bool) -> anyhow::Result<()> {

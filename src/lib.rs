@@ -15,6 +15,7 @@ pub mod grading;
 pub mod identity;
 pub mod integrations;
 pub mod integrity;
+pub mod npy;
 pub mod pipeline;
 pub mod runtime;
 pub mod sandbox;

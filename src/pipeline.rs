@@ -9,9 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::catalogue::Catalogue;
-use crate::challenge::{Challenge, Scoring, Task};
+use crate::challenge::{Challenge, Dataset, Input, Scoring, Table, Task, SANDBOX_LABEL};
 use crate::grading::{self, scored, Graded, SeededRun, Verdict};
 use crate::integrity::{self, checks::OnHiddenRows, probes};
+use crate::npy;
 use crate::runtime::Runtimes;
 use crate::sandbox::{InputFile, RunSpec, Sandbox};
 
@@ -46,6 +47,10 @@ pub struct Grader {
     pub references: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<OnHiddenRows>>>>>>,
     /// Where those figures are kept across restarts, one small file per reference, data and image.
     pub reference_dir: Option<std::path::PathBuf>,
+    /// How many of a grade's first seeded runs start at once. One for the queue's workers, which
+    /// already keep every core busy (a second run would only halve each run's CPU share); the one-shot
+    /// `grade` command runs the first two side by side.
+    pub runs_at_once: usize,
 }
 
 impl Grader {
@@ -56,6 +61,7 @@ impl Grader {
             catalogue: Arc::new(catalogue),
             references: Default::default(),
             reference_dir,
+            runs_at_once: 1,
         }
     }
 
@@ -69,11 +75,13 @@ impl Grader {
         source: &[u8],
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Outcome> {
-        let reference = match challenge.scoring {
-            Some(_) => None,
-            None => self.reference_on_hidden_rows(challenge, labels.clone()).await?,
+        // Read once per grade: the reference's key and every seeded run share it.
+        let data = hidden_data(challenge)?;
+        let reference = match &data {
+            Some(data) => self.reference_on_hidden_rows(challenge, data, labels.clone()).await?,
+            None => None,
         };
-        let mut outcome = self.grade_runs(challenge, source, labels, reference).await?;
+        let mut outcome = self.grade_runs(challenge, data.as_ref(), source, labels, reference).await?;
         let report = &mut outcome.graded.report;
         if report.verdict == Verdict::Accepted {
             report.checks.push(integrity::checks::embedded_data(&String::from_utf8_lossy(source)));
@@ -86,10 +94,11 @@ impl Grader {
     async fn reference_on_hidden_rows(
         &self,
         challenge: &Challenge,
+        data: &Dataset,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Option<OnHiddenRows>> {
         let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
-        let key = self.reference_key(challenge, &source)?;
+        let key = self.reference_key(challenge, data, &source)?;
         // One cell per reference: a first grading waits only for its own challenge's reference.
         let cell = self.references.lock().expect("reference cache lock").entry(key.clone()).or_default().clone();
         let found = cell
@@ -98,7 +107,7 @@ impl Grader {
                 if let Some(found) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice(&b).ok()) {
                     return Ok(found);
                 }
-                let outcome = self.grade_runs(challenge, &source, labels, None).await?;
+                let outcome = self.grade_runs(challenge, Some(data), &source, labels, None).await?;
                 let found = outcome
                     .graded
                     .report
@@ -118,13 +127,13 @@ impl Grader {
 
     /// Names what the reference's figure depends on: its code, the hidden data, the manifest (through
     /// the run seed) and the runtime image.
-    fn reference_key(&self, challenge: &Challenge, source: &[u8]) -> anyhow::Result<String> {
+    fn reference_key(&self, challenge: &Challenge, data: &Dataset, source: &[u8]) -> anyhow::Result<String> {
         use sha2::{Digest, Sha256};
-        let data = challenge.dataset().map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?;
-        let digest = Sha256::new()
-            .chain_update(source)
-            .chain_update(data.train.to_csv())
-            .chain_update(data.test_features.to_csv())
+        let mut digest = Sha256::new().chain_update(source);
+        // The tables' CSV text is hashed as it is written, never held whole.
+        hash_csv(&data.train, &mut digest)?;
+        hash_csv(&data.test_features, &mut digest)?;
+        let digest = digest
             .chain_update(data.test_labels.join("\n"))
             .chain_update(challenge.seed.to_le_bytes())
             .chain_update(self.image_of(challenge)?)
@@ -135,24 +144,36 @@ impl Grader {
     async fn grade_runs(
         &self,
         challenge: &Challenge,
+        data: Option<&Dataset>,
         source: &[u8],
         labels: HashMap<String, String>,
         reference: Option<OnHiddenRows>,
     ) -> anyhow::Result<Outcome> {
-        let data = match challenge.scoring {
-            Some(_) => None,
-            None => Some(
-                challenge
-                    .dataset()
-                    .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug))?,
-            ),
+        let run = |seed: u32| {
+            let labels = labels.clone();
+            async move {
+                match (&challenge.scoring, data) {
+                    (Some(scoring), _) => self.run_scored(challenge, scoring, source, seed, labels).await,
+                    (None, Some(data)) => self.run_predict(challenge, data, source, seed, reference, labels).await,
+                    (None, None) => anyhow::bail!("the prediction challenge {} has no hidden data", challenge.slug),
+                }
+            }
         };
-        let mut runs = Vec::new();
-        for seed in challenge.run_seeds() {
-            let run = match (&challenge.scoring, &data) {
-                (Some(scoring), _) => self.run_scored(challenge, scoring, source, seed, labels.clone()).await?,
-                (None, Some(data)) => self.run_predict(challenge, data, source, seed, reference, labels.clone()).await?,
-                (None, None) => unreachable!("predict challenges have data"),
+        let seeds = challenge.run_seeds();
+        // Every grade needs its first two runs (the second tells whether the code depends on its seed),
+        // so they may run side by side; the results are taken in seed order exactly as if run one by one.
+        let (first, later) = seeds.split_at(seeds.len().min(self.runs_at_once.clamp(1, 2)));
+        let early = futures_util::future::join_all(first.iter().map(|&seed| run(seed))).await;
+        let mut results = early.into_iter();
+        let mut runs: Vec<SeededRun> = Vec::new();
+        let mut later = later.iter();
+        loop {
+            let run = match results.next() {
+                Some(result) => result?,
+                None => match later.next() {
+                    Some(&seed) => run(seed).await?,
+                    None => break,
+                },
             };
             let failed = run.graded.report.verdict != Verdict::Accepted;
             // Two seeds that give the very same predictions show the code does not depend on its seed:
@@ -173,7 +194,7 @@ impl Grader {
     async fn run_predict(
         &self,
         challenge: &Challenge,
-        data: &crate::challenge::Dataset,
+        data: &Dataset,
         source: &[u8],
         seed: u32,
         reference: Option<OnHiddenRows>,
@@ -212,8 +233,8 @@ impl Grader {
     fn predict_spec(
         &self,
         challenge: &Challenge,
-        data: &crate::challenge::Dataset,
-        test_features: &crate::challenge::Table,
+        data: &Dataset,
+        test_features: &Table,
         source: &[u8],
         seed: u32,
         labels: HashMap<String, String>,
@@ -225,14 +246,19 @@ impl Grader {
             "probabilities": challenge.task == Task::Classification,
             "probabilities_scored": challenge.grading.metric.needs_probabilities(),
         });
-        let files = vec![
+        let mut files = vec![
             InputFile { name: "harness.py".into(), bytes: HARNESS.as_bytes().to_vec() },
             InputFile { name: "solution.py".into(), bytes: source.to_vec() },
-            InputFile { name: "train.csv".into(), bytes: data.train.to_csv() },
-            // Features only: the hidden test labels never enter the container. Probe rows hide among them.
-            InputFile { name: "test.csv".into(), bytes: test_features.to_csv() },
             InputFile { name: "job.json".into(), bytes: serde_json::to_vec(&job)? },
         ];
+        // Features only: the hidden test labels never enter the container. Probe rows hide among them.
+        match challenge.input {
+            Input::Numpy => files.extend(numpy_inputs(&data.train, test_features, challenge.task != Task::Clustering)?),
+            Input::Pandas => files.extend([
+                InputFile { name: "train.csv".into(), bytes: data.train.to_csv() },
+                InputFile { name: "test.csv".into(), bytes: test_features.to_csv() },
+            ]),
+        }
         Ok(RunSpec { image: self.image_of(challenge)?, limits: challenge.limits, files, seed, labels })
     }
 
@@ -350,6 +376,74 @@ fn refuse_starved(outcome: &crate::sandbox::RunOutcome) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The hidden data of a prediction challenge; nothing for a scored one.
+fn hidden_data(challenge: &Challenge) -> anyhow::Result<Option<Dataset>> {
+    match challenge.scoring {
+        Some(_) => Ok(None),
+        None => challenge
+            .dataset()
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug)),
+    }
+}
+
+/// numpy input as `.npy` arrays the harness loads without parsing text: the feature matrices in
+/// float64 (each cell read as Python's `float` reads it: both round correctly) and the training
+/// labels as their text, which the harness types as it always has.
+fn numpy_inputs(train: &Table, test: &Table, supervised: bool) -> anyhow::Result<Vec<InputFile>> {
+    let label_at = if supervised {
+        Some(train.columns.iter().position(|c| c == SANDBOX_LABEL).context("the training rows have no label column")?)
+    } else {
+        None
+    };
+    let mut files = vec![
+        InputFile { name: "x_train.npy".into(), bytes: float_matrix(train, label_at).context("the training rows")? },
+        InputFile { name: "x_test.npy".into(), bytes: float_matrix(test, None).context("the test rows")? },
+    ];
+    if let Some(at) = label_at {
+        let labels: Vec<&str> = train.rows.iter().map(|r| r[at].as_str()).collect();
+        files.push(InputFile { name: "y_train.npy".into(), bytes: npy::text_column(&labels) });
+    }
+    Ok(files)
+}
+
+/// Every column but `skip` as a float64 matrix.
+fn float_matrix(table: &Table, skip: Option<usize>) -> anyhow::Result<Vec<u8>> {
+    let cols = table.columns.len() - usize::from(skip.is_some());
+    let mut values = Vec::with_capacity(table.rows.len() * cols);
+    for (i, row) in table.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate().filter(|&(c, _)| Some(c) != skip) {
+            let v: f64 = cell.trim().parse().with_context(|| format!("row {} column {} holds '{cell}', not a number", i + 1, c + 1))?;
+            values.push(v);
+        }
+    }
+    Ok(npy::f64_matrix(&values, table.rows.len(), cols))
+}
+
+/// Hashes a table as [`Table::to_csv`] writes it, without holding the text.
+fn hash_csv(table: &Table, digest: &mut sha2::Sha256) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(HashWriter(digest));
+    writer.write_record(&table.columns)?;
+    for row in &table.rows {
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+struct HashWriter<'a>(&'a mut sha2::Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Files under `folder/` in the sandbox, each by its own name.

@@ -14,7 +14,9 @@ const SEED: u64 = 0x6d6c_6772_6164_6521;
 
 /// Row indices of `RESAMPLES` stratified bootstrap resamples of `strata.len()` rows, where `strata[i]`
 /// is the stratum of row `i`. Each resample draws, within each stratum, as many rows as it holds.
-pub fn resamples(strata: &[usize]) -> Vec<Vec<usize>> {
+/// They are drawn one at a time as the caller takes them: a thousand resamples of a hundred thousand
+/// rows held at once would take most of a gigabyte.
+pub fn resamples(strata: &[usize]) -> impl Iterator<Item = Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (row, &s) in strata.iter().enumerate() {
         if groups.len() <= s {
@@ -22,18 +24,18 @@ pub fn resamples(strata: &[usize]) -> Vec<Vec<usize>> {
         }
         groups[s].push(row);
     }
-    let mut state = SEED ^ strata.len() as u64;
-    (0..RESAMPLES)
-        .map(|_| {
-            let mut idx = Vec::with_capacity(strata.len());
-            for g in groups.iter().filter(|g| !g.is_empty()) {
-                for _ in 0..g.len() {
-                    idx.push(g[(splitmix64(&mut state) % g.len() as u64) as usize]);
-                }
+    groups.retain(|g| !g.is_empty());
+    let rows = strata.len();
+    let mut state = SEED ^ rows as u64;
+    (0..RESAMPLES).map(move |_| {
+        let mut idx = Vec::with_capacity(rows);
+        for g in &groups {
+            for _ in 0..g.len() {
+                idx.push(g[(splitmix64(&mut state) % g.len() as u64) as usize]);
             }
-            idx
-        })
-        .collect()
+        }
+        idx
+    })
 }
 
 /// The 2.5th and 97.5th percentiles of `values` (linear interpolation between order statistics), or
@@ -90,7 +92,7 @@ mod tests {
     #[test]
     fn resamples_keep_each_stratum_size_and_are_fixed() {
         let strata = [0, 0, 0, 1, 1, 2, 0, 1];
-        let a = resamples(&strata);
+        let a: Vec<Vec<usize>> = resamples(&strata).collect();
         assert_eq!(a.len(), RESAMPLES);
         for r in &a {
             assert_eq!(r.len(), strata.len());
@@ -99,7 +101,7 @@ mod tests {
                 assert_eq!(r.iter().filter(|&&i| strata[i] == s).count(), want);
             }
         }
-        assert_eq!(a, resamples(&strata), "the same rows give the same resamples");
+        assert_eq!(a, resamples(&strata).collect::<Vec<_>>(), "the same rows give the same resamples");
     }
 
     #[test]
@@ -107,7 +109,6 @@ mod tests {
         // 170 rows, 85% correct: the normal approximation gives 0.85 ± 1.96·sqrt(0.85·0.15/170).
         let correct: Vec<f64> = (0..170).map(|i| if i < 145 { 1.0 } else { 0.0 }).collect();
         let mut values: Vec<f64> = resamples(&vec![0; 170])
-            .iter()
             .map(|r| r.iter().map(|&i| correct[i]).sum::<f64>() / r.len() as f64)
             .collect();
         let [lo, hi] = percentile_interval(&mut values).unwrap();

@@ -167,13 +167,22 @@ fn class_counts(y_true: &[usize], y_pred: &[usize]) -> Option<Vec<ClassCounts>> 
     if y_true.is_empty() || y_true.len() != y_pred.len() {
         return None;
     }
-    let mut labels: Vec<usize> = y_true.iter().chain(y_pred).copied().collect();
-    labels.sort_unstable();
-    labels.dedup();
-    let index = |label: usize| labels.binary_search(&label).ok();
-    let mut counts = vec![ClassCounts::default(); labels.len()];
+    // Labels are class or cluster indices, so a table by label numbers the union of labels in
+    // sorted order in linear time (the bootstrap calls this for every resample).
+    let top = y_true.iter().chain(y_pred).copied().max()?;
+    let mut present = vec![false; top + 1];
+    for &label in y_true.iter().chain(y_pred) {
+        present[label] = true;
+    }
+    let mut index = vec![usize::MAX; top + 1];
+    let mut classes = 0;
+    for label in (0..=top).filter(|&l| present[l]) {
+        index[label] = classes;
+        classes += 1;
+    }
+    let mut counts = vec![ClassCounts::default(); classes];
     for (&truth, &pred) in y_true.iter().zip(y_pred) {
-        let (t, p) = (index(truth)?, index(pred)?);
+        let (t, p) = (index[truth], index[pred]);
         counts[t].actual += 1;
         counts[p].predicted += 1;
         if t == p {

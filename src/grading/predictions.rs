@@ -125,6 +125,41 @@ fn pick<T: Copy>(v: &[T], idx: &[usize]) -> Vec<T> {
     }
 }
 
+/// Field of the harness's document that lists the byte lengths of the `.npy` arrays after it.
+const ARRAY_LENGTHS: &str = "npy_lengths";
+
+/// The harness's document with its arrays put in place, when it sent any. The harness writes one
+/// JSON line whose top-level fields are either JSON or `{"npy": i}`, the `i`th of the `.npy` arrays
+/// that follow the line back to back (their lengths under [`ARRAY_LENGTHS`]); numbers come back in
+/// binary, so a hundred thousand predictions cost no text formatting or parsing. `None` for a plain
+/// JSON document (a scored challenge's own harness writes those), which the caller reads as before.
+pub fn with_arrays(result: &[u8]) -> Result<Option<Value>, String> {
+    let mut documents = serde_json::Deserializer::from_slice(result).into_iter::<Value>();
+    let Some(Ok(Value::Object(mut fields))) = documents.next() else { return Ok(None) };
+    let Some(lengths) = fields.remove(ARRAY_LENGTHS) else { return Ok(None) };
+    let lengths: Vec<usize> = serde_json::from_value(lengths).map_err(|e| format!("{ARRAY_LENGTHS}: {e}"))?;
+    let tail = &result[documents.byte_offset()..];
+    let mut rest = tail.strip_prefix(b"\n").ok_or("no line break after the document")?;
+    let mut arrays = Vec::with_capacity(lengths.len());
+    for (i, &len) in lengths.iter().enumerate() {
+        if len > rest.len() {
+            return Err(format!("array {i} is cut short: {} of {len} bytes", rest.len()));
+        }
+        let (array, after) = rest.split_at(len);
+        arrays.push(Some(array));
+        rest = after;
+    }
+    if !rest.is_empty() {
+        return Err(format!("{} bytes after the last array", rest.len()));
+    }
+    for (name, value) in fields.iter_mut() {
+        let Some(i) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.get("npy")).and_then(Value::as_u64) else { continue };
+        let array = arrays.get_mut(i as usize).and_then(Option::take).ok_or_else(|| format!("{name} names a missing array {i}"))?;
+        *value = crate::npy::read_as_json(array).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(Some(Value::Object(fields)))
+}
+
 /// Why `raw` is not one value for each of `expected` rows.
 pub fn count_problem(method: &str, raw: &Value, expected: usize, which: &str) -> String {
     match rows_of(method, raw, expected, which) {
@@ -323,6 +358,49 @@ mod tests {
         assert!(err.contains("row 0 sums to 0.9") && err.contains("and 76 more"), "{err}");
         let tiny = parse_proba(&json!([[6.366e-35, 0.3]]), 1, &classes(), "test").unwrap_err();
         assert!(tiny.contains("sums to 0.3"), "{tiny}");
+    }
+
+    fn frame(document: Value, arrays: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = document.to_string().into_bytes();
+        out.push(b'\n');
+        for a in arrays {
+            out.extend_from_slice(a);
+        }
+        out
+    }
+
+    #[test]
+    fn arrays_after_the_document_take_their_places() {
+        let n = 100_000;
+        let values: Vec<f64> = (0..n).map(|i| (i % 7) as f64 + 0.5).collect();
+        let proba: Vec<f64> = (0..n).flat_map(|i| if i % 3 == 0 { [0.25, 0.75] } else { [1.0, 0.0] }).collect();
+        let arrays = [crate::npy::f64_matrix(&values, n, 1), crate::npy::f64_matrix(&proba, n, 2)];
+        let document = json!({"test": {"npy": 0}, "test_proba": {"npy": 1}, "train": [1, 2], "cv_score": 0.5, "npy_lengths": [arrays[0].len(), arrays[1].len()]});
+        let read = with_arrays(&frame(document, &arrays)).unwrap().unwrap();
+        assert_eq!(read["train"], json!([1, 2]));
+        assert_eq!(read["cv_score"], json!(0.5));
+        assert!(read.get("npy_lengths").is_none());
+        let test = read["test"].as_array().unwrap();
+        assert_eq!(test.len(), n);
+        assert_eq!(test[99_999], json!([values[99_999]]));
+        let rows = flatten_predict(test, n, "test").unwrap();
+        assert_eq!(rows[12], json!(5.5));
+        let p = parse_proba(&read["test_proba"], n, &classes(), "test").unwrap();
+        assert_eq!((p.len(), p[3].clone(), p[4].clone()), (n, vec![0.25, 0.75], vec![1.0, 0.0]));
+    }
+
+    #[test]
+    fn a_plain_document_is_left_to_the_caller_and_a_broken_frame_is_refused() {
+        assert_eq!(with_arrays(br#"{"test": [1], "train": [1]}"#).unwrap(), None);
+        assert_eq!(with_arrays(b"not json").unwrap(), None);
+        let array = crate::npy::f64_matrix(&[1.0, 2.0], 2, 1);
+        let claims = |len: usize| json!({"test": {"npy": 0}, "npy_lengths": [len]});
+        let short = frame(claims(array.len() + 1), &[array.clone()]);
+        assert!(with_arrays(&short).unwrap_err().contains("cut short"), "{:?}", with_arrays(&short));
+        let long = frame(claims(array.len() - 1), &[array.clone()]);
+        assert!(with_arrays(&long).unwrap_err().contains("after the last array"));
+        let missing = frame(json!({"test": {"npy": 1}, "npy_lengths": [array.len()]}), &[array]);
+        assert!(with_arrays(&missing).unwrap_err().contains("missing array 1"));
     }
 
     #[test]

@@ -3,10 +3,14 @@
 The service grades nothing here. This file only turns the candidate's Model into predictions on the
 training rows and the (unlabelled) test rows; every metric is computed outside the container.
 
+Data: numpy input arrives as .npy arrays (features as float64 matrices, training labels as their
+text), read without parsing any text; pandas input arrives as CSV files for pandas' own reader.
+
 Channels: the candidate's prints go to stderr, which the service keeps as the log. stdout is kept for
-one JSON document this harness writes after the candidate's code has returned.
+the result this harness writes after the candidate's code has returned: one JSON line, then the .npy
+arrays it names. Numeric predictions travel as those arrays; anything else stays JSON, as returned.
 """
-import csv
+import io
 import json
 import math
 import os
@@ -19,13 +23,7 @@ def take_result_channel():
     result_fd = os.dup(1)  # not inheritable: child processes of the candidate never see it
     os.dup2(2, 1)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
-    return os.fdopen(result_fd, "w")
-
-
-def read_table(path):
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
+    return os.fdopen(result_fd, "wb")
 
 
 def parse_labels(cells):
@@ -62,14 +60,31 @@ def as_json(values, numpy):
     return [json_value(v) for v in arr.tolist()]
 
 
+def packed(values, numpy, arrays):
+    """A 1-D or 2-D array of numbers or booleans as a .npy array in the result's tail (float64, int64
+    or bool, the types the JSON route gave), named by its place; any other value as JSON."""
+    try:
+        arr = numpy.asarray(values)
+    except Exception:
+        return repr(values)[:200]
+    kind = arr.dtype.kind
+    fits = kind in "bif" or (kind == "u" and (arr.size == 0 or int(arr.max()) < 2**63))
+    if arr.ndim not in (1, 2) or not fits:
+        return as_json(values, numpy)
+    target = {"b": numpy.bool_, "i": "<i8", "u": "<i8", "f": "<f8"}[kind]
+    buffer = io.BytesIO()
+    numpy.save(buffer, numpy.ascontiguousarray(arr, dtype=target), allow_pickle=False)
+    arrays.append(buffer.getvalue())
+    return {"npy": len(arrays) - 1}
+
+
 def load_numpy(numpy, supervised):
-    header, rows = read_table("train.csv")
-    label_at = header.index("label") if supervised else None
-    x_train = numpy.array([[float(c) for i, c in enumerate(r) if i != label_at] for r in rows], dtype=float)
-    y_train = numpy.array(parse_labels([r[label_at] for r in rows])) if supervised else None
-    _, test_rows = read_table("test.csv")
-    x_test = numpy.array([[float(c) for c in r] for r in test_rows], dtype=float)
-    return x_train, y_train, x_test
+    """Float64 feature matrices as the service wrote them; labels parsed from their text as before."""
+    def load(name):
+        return numpy.load(name, allow_pickle=False)
+
+    y_train = numpy.array(parse_labels(load("y_train.npy").tolist())) if supervised else None
+    return load("x_train.npy"), y_train, load("x_test.npy")
 
 
 def load_pandas(supervised):
@@ -114,20 +129,22 @@ def main():
         model.fit(copy(x_train), copy(y_train))
     else:
         model.fit(copy(x_train))
+    arrays = []
     out = {
-        "test": as_json(model.predict(copy(x_test)), numpy),
-        "train": as_json(model.predict(copy(x_train)), numpy),
+        "test": packed(model.predict(copy(x_test)), numpy, arrays),
+        "train": packed(model.predict(copy(x_train)), numpy, arrays),
     }
     if job.get("probabilities") and callable(getattr(model, "predict_proba", None)):
         try:
-            out["test_proba"] = as_json(model.predict_proba(copy(x_test)), numpy)
-            out["train_proba"] = as_json(model.predict_proba(copy(x_train)), numpy)
+            out["test_proba"] = packed(model.predict_proba(copy(x_test)), numpy, arrays)
+            out["train_proba"] = packed(model.predict_proba(copy(x_train)), numpy, arrays)
         except Exception as e:
             if job.get("probabilities_scored"):
                 raise
             # Not scored: the service notes the failure and grades the labels.
             traceback.print_exc()
             out.pop("test_proba", None)
+            out.pop("train_proba", None)
             out["proba_error"] = f"{type(e).__name__}: {e}"[:300]
     cv_score = getattr(model, "cv_score_", None)
     if cv_score is not None:
@@ -135,8 +152,17 @@ def main():
             out["cv_score"] = json_value(float(cv_score))
         except (TypeError, ValueError):
             out["cv_score"] = repr(cv_score)
+    # Only arrays still named are sent (a failed predict_proba may leave one behind), in order.
+    named = []
+    for v in out.values():
+        if isinstance(v, dict):
+            named.append(arrays[v["npy"]])
+            v["npy"] = len(named) - 1
+    out["npy_lengths"] = [len(a) for a in named]
     sys.stdout.flush()
-    json.dump(out, result)
+    result.write(json.dumps(out).encode() + b"\n")
+    for a in named:
+        result.write(a)
     result.flush()
 
 

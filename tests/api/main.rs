@@ -5,6 +5,7 @@ mod api_errors;
 mod boards;
 mod bundles;
 mod checks;
+mod datapath;
 mod edge;
 mod browser;
 mod browser_day;
