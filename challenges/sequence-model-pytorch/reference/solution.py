@@ -7,7 +7,7 @@ sequence's last real token (not at the padding) goes through a linear layer
 to the six orders. Packing the padded batch tells the GRU each row's length.
 
 Training: Adam (learning rate 5e-3), mini-batches of 64, 12 epochs, gradient
-norm clipped at 1. A few seconds of CPU on one core. torch's generator is
+norm clipped at 1. About 15 s of CPU on one core. torch's generator is
 seeded, so a given dataset always gives the same network.
 """
 
