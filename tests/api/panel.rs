@@ -8,13 +8,16 @@ use mlgrade::calibrate::{self, PanelResult};
 
 use crate::helpers::*;
 
-const SUPERVISED: [&str; 6] = [
+/// The PyTorch challenges' panels train a network per solution and run through `mlgrade challenges
+/// calibrate` instead; `challenges check` grades their references and baselines in CI.
+const SUPERVISED: [&str; 7] = [
     "decision-tree-from-scratch",
     "gradient-boosting-from-scratch",
     "logistic-regression-gd",
     "hyperparameter-tuning-cv",
     "imbalanced-classification",
     "messy-tabular-data",
+    "neural-network-from-scratch",
 ];
 
 /// Checks that judge a solution; similarity needs other submissions and is tested on its own.
