@@ -94,6 +94,9 @@ struct RawScoring {
     inputs: Vec<String>,
     #[serde(default)]
     references: Vec<String>,
+    /// Round trips between the candidate's sandbox and the scoring program (see `grading::scored`).
+    #[serde(default = "default_rounds")]
+    rounds: u32,
 }
 
 /// The parts of a scored challenge: its harness, its trusted program, and the files each sandbox gets.
@@ -105,6 +108,8 @@ pub struct Scoring {
     pub inputs: Vec<PathBuf>,
     /// Given to the scoring sandbox only, as `references/<name>`.
     pub references: Vec<PathBuf>,
+    /// At most this many round trips: candidate run, then program run, until the program reports metrics.
+    pub rounds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +207,10 @@ fn default_public_fraction() -> f64 {
 }
 
 fn default_runs() -> u32 {
+    1
+}
+
+fn default_rounds() -> u32 {
     1
 }
 
@@ -462,6 +471,10 @@ impl Challenge {
                 program: file("scoring.program", &s.program)?,
                 inputs: s.inputs.iter().map(|rel| data_file("scoring.inputs", rel)).collect::<Result<_, _>>()?,
                 references: s.references.iter().map(|rel| data_file("scoring.references", rel)).collect::<Result<_, _>>()?,
+                rounds: match s.rounds {
+                    rounds @ 1..=crate::grading::scored::MAX_ROUNDS => rounds,
+                    _ => return Err(err("scoring.rounds", format!("must be between 1 and {}", crate::grading::scored::MAX_ROUNDS))),
+                },
             }),
             (Kind::Scored, None) => return Err(err("scoring", "scored challenges need a [scoring] section".into())),
             (Kind::Predict, Some(_)) => {

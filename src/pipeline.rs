@@ -264,7 +264,8 @@ impl Grader {
 
     /// A scored challenge: the candidate's code runs beside the challenge's harness; the challenge's
     /// scoring program then runs in a second sandbox with the references and the candidate's output,
-    /// never the candidate's code.
+    /// never the candidate's code. A challenge that plays in rounds repeats both (see
+    /// [`scored`]): the program's feedback goes to the candidate's next run, its state only to its own.
     async fn run_scored(
         &self,
         challenge: &Challenge,
@@ -274,35 +275,52 @@ impl Grader {
         labels: HashMap<String, String>,
     ) -> anyhow::Result<SeededRun> {
         let image = self.image_of(challenge)?;
-        let mut files = vec![
-            InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.harness)? },
-            InputFile { name: "solution.py".into(), bytes: source.to_vec() },
-        ];
-        files.extend(named_files("inputs", &scoring.inputs)?);
-        let run = self
-            .sandbox
-            .run(RunSpec { image: image.clone(), limits: challenge.limits, files, seed, labels: labels.clone() })
-            .await
-            .context("running the candidate's sandbox")?;
-        refuse_starved(&run)?;
-        // The candidate's document is passed on as it is: only the trusted program interprets it.
-        let output: serde_json::Value = match grading::harness_output(challenge, &run) {
-            Ok(output) => output,
-            Err(report) => return Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, run)),
-        };
-        let mut files = vec![
-            InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.program)? },
-            InputFile { name: "candidate.json".into(), bytes: serde_json::to_vec(&output)? },
-        ];
-        files.extend(named_files("references", &scoring.references)?);
-        let program = self
-            .sandbox
-            .run(RunSpec { image, limits: challenge.limits, files, seed, labels })
-            .await
-            .context("running the scoring program's sandbox")?;
-        let mut report = scored::report(challenge, &program);
-        report.resources = grading::resources(&run);
-        Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, run))
+        let (mut feedback, mut state) = (None, None);
+        let mut candidate_runs = Vec::new();
+        for round in 1..=scoring.rounds {
+            let mut files = vec![
+                InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.harness)? },
+                InputFile { name: "solution.py".into(), bytes: source.to_vec() },
+            ];
+            files.extend(named_files("inputs", &scoring.inputs)?);
+            files.extend(feedback.take().map(|bytes| InputFile { name: "feedback.json".into(), bytes }));
+            let run = self
+                .sandbox
+                .run(RunSpec { image: image.clone(), limits: challenge.limits, files, seed, labels: labels.clone() })
+                .await
+                .context("running the candidate's sandbox")?;
+            refuse_starved(&run)?;
+            // The candidate's document is passed on as it is: only the trusted program interprets it.
+            let output: Result<serde_json::Value, _> = grading::harness_output(challenge, &run);
+            candidate_runs.push(run);
+            let output = match output {
+                Ok(output) => output,
+                Err(report) => {
+                    return Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, scored::merge_rounds(candidate_runs)))
+                }
+            };
+            let mut files = vec![
+                InputFile { name: "harness.py".into(), bytes: std::fs::read(&scoring.program)? },
+                InputFile { name: "candidate.json".into(), bytes: serde_json::to_vec(&output)? },
+            ];
+            files.extend(named_files("references", &scoring.references)?);
+            files.extend(state.take().map(|bytes| InputFile { name: "state.json".into(), bytes }));
+            let program = self
+                .sandbox
+                .run(RunSpec { image: image.clone(), limits: challenge.limits, files, seed, labels: labels.clone() })
+                .await
+                .context("running the scoring program's sandbox")?;
+            match scored::step(challenge, &program, round) {
+                scored::Step::Continue { feedback: f, state: s } => (feedback, state) = (Some(f), Some(s)),
+                scored::Step::Done(report) => {
+                    let run = scored::merge_rounds(candidate_runs);
+                    let mut report = *report;
+                    report.resources = grading::resources(&run);
+                    return Ok(SeededRun::new(seed, Graded { report, predictions_csv: None }, run));
+                }
+            }
+        }
+        unreachable!("the last round's step is always Done")
     }
 
     fn image_of(&self, challenge: &Challenge) -> anyhow::Result<String> {

@@ -85,3 +85,63 @@ async fn honest_work_passes_and_memorising_underfitting_and_luck_are_caught() {
     assert!(by_name.contains_key(&("kmeans-from-scratch", "unstable_random_start")));
     assert!(problems.is_empty(), "{} panel expectations failed:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// Scored challenges have no overfitting checks to calibrate: their panel says which solutions a
+/// hiring manager must be able to tell apart by score. Honest variants (another algorithm done
+/// right) beat the naive baseline's ceiling; naive variants (a classic slip) fall short of the
+/// reference. One honest and one naive entry per challenge keep this affordable. `bandit-policy` is
+/// left to `mlgrade challenges calibrate`: it plays six rounds, twelve sandbox runs per solution, and
+/// `challenges check` already plays its reference and baseline through every round in CI.
+const SCORED: [(&str, &str, &str); 2] = [
+    ("pca-from-scratch", "honest_power_iteration", "naive_uncentred_svd"),
+    ("drift-detection", "honest_window_two_sample", "naive_every_batch"),
+];
+
+#[tokio::test]
+async fn scored_challenges_rank_honest_work_above_naive_slips() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("challenges");
+    let panel = dir.path().join("panel");
+    for (slug, honest, naive) in SCORED {
+        std::fs::create_dir_all(catalogue.as_path()).unwrap();
+        std::os::unix::fs::symlink(repo().join("challenges").join(slug), catalogue.join(slug)).unwrap();
+        std::fs::create_dir_all(panel.join(slug)).unwrap();
+        for name in [honest, naive] {
+            let file = format!("{name}.py");
+            std::os::unix::fs::symlink(repo().join("tests/fixtures/panel").join(slug).join(&file), panel.join(slug).join(&file)).unwrap();
+        }
+    }
+    let paths = paths(catalogue, &dir.path().join("data"));
+    let results = calibrate::run(&paths, &[], &panel, 1).await.expect("the panel runs");
+    let grader = mlgrade::startup::grader(&paths).await.unwrap();
+    let mut problems = Vec::new();
+    for (slug, honest, naive) in SCORED {
+        let challenge = grader.catalogue.get(slug).expect("the challenge is loaded");
+        let ceiling = challenge.baseline.as_ref().map(|(_, ceiling)| *ceiling).expect("a baseline");
+        let expected = challenge.reference.1;
+        let of = |solution: &str| results.iter().find(|r| r.challenge == slug && r.solution == solution).expect("graded");
+        for r in [of("reference"), of("baseline"), of(honest), of(naive)] {
+            if r.verdict != "accepted" {
+                problems.push(format!("{slug}/{}: {}", r.solution, r.verdict));
+            }
+            if !flagged(r).is_empty() {
+                problems.push(format!("{slug}/{}: flagged {:?}", r.solution, flagged(r)));
+            }
+        }
+        let score = |solution: &str| of(solution).score.unwrap_or(f64::NAN);
+        let (reference, baseline, honest_score, naive_score) = (score("reference"), score("baseline"), score(honest), score(naive));
+        if !(reference >= expected) {
+            problems.push(format!("{slug}: the reference scored {reference}, expected at least {expected}"));
+        }
+        if !(baseline <= ceiling) {
+            problems.push(format!("{slug}: the baseline scored {baseline}, above its ceiling {ceiling}"));
+        }
+        if !(honest_score > ceiling) {
+            problems.push(format!("{slug}/{honest}: {honest_score} is not above the baseline's ceiling {ceiling}"));
+        }
+        if !(naive_score < reference) {
+            problems.push(format!("{slug}/{naive}: {naive_score} is not below the reference's {reference}"));
+        }
+    }
+    assert!(problems.is_empty(), "{} panel expectations failed:\n{}", problems.len(), problems.join("\n"));
+}
