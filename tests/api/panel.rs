@@ -8,13 +8,15 @@ use mlgrade::calibrate::{self, PanelResult};
 
 use crate::helpers::*;
 
-const SUPERVISED: [&str; 6] = [
+const SUPERVISED: [&str; 8] = [
     "decision-tree-from-scratch",
     "gradient-boosting-from-scratch",
     "logistic-regression-gd",
     "hyperparameter-tuning-cv",
     "imbalanced-classification",
     "messy-tabular-data",
+    "feature-engineering-pipeline",
+    "cost-sensitive-threshold",
 ];
 
 /// Checks that judge a solution; similarity needs other submissions and is tested on its own.
@@ -57,6 +59,9 @@ async fn honest_work_passes_and_memorising_underfitting_and_luck_are_caught() {
         match solution.split('_').next().unwrap_or_default() {
             "reference" | "honest" if !judged.is_empty() => problems.push(format!("{challenge}/{solution}: honest work flagged {judged:?}")),
             "memoriser" if GENERALISES_HERE.contains(&(challenge, solution)) => {}
+            // A target leak (a column recorded after the outcome, an encoding that saw each row's own
+            // label) shows as a training score far above the test score, as memorising does.
+            "leaky" => expect_flag("train_test_gap", &mut problems),
             "memoriser" => {
                 expect_flag("train_test_gap", &mut problems);
                 if *challenge == "hyperparameter-tuning-cv" {
@@ -77,7 +82,7 @@ async fn honest_work_passes_and_memorising_underfitting_and_luck_are_caught() {
         let count = |prefix: &str| by_name.keys().filter(|(c, s)| *c == slug && s.starts_with(prefix)).count();
         // The tree's third memoriser (a fully grown tree) is an honest answer on its nearly separable rows.
         let memorisers = if slug == "decision-tree-from-scratch" { 2 } else { 3 };
-        assert!(count("honest_") >= 3 && count("memoriser_") >= memorisers && count("underfit_") >= 1, "{slug}: the panel is complete");
+        assert!(count("honest_") >= 3 && count("memoriser_") + count("leaky_") >= memorisers && count("underfit_") >= 1, "{slug}: the panel is complete");
     }
     assert!(by_name.contains_key(&("kmeans-from-scratch", "unstable_random_start")));
     assert!(problems.is_empty(), "{} panel expectations failed:\n{}", problems.len(), problems.join("\n"));
