@@ -14,6 +14,9 @@ and must listen on 127.0.0.1:PORT (the sandbox has no network, only loopback). T
      body was a JSON object with an "error" key;
   5. checks the service still answers GET /health and the first row again.
 
+Each request waits at most REQUEST_TIMEOUT seconds, and all of them together PROBE_SECONDS: requests
+past that budget are not sent and count as unanswered.
+
 It writes one JSON document to the result channel (the original stdout). Nothing is judged here:
 the labels of the request rows are not in this sandbox; scoring/score.py, in a separate sandbox
 without the candidate's code, compares the answers with them. The candidate's prints, and anything
@@ -32,7 +35,10 @@ import subprocess
 import time
 
 STARTUP_SECONDS = 30.0
-REQUEST_TIMEOUT = 10.0
+REQUEST_TIMEOUT = 5.0
+# Wall-clock budget for all the probes after start-up, well inside the sandbox's own deadline: a
+# service that hangs gets its remaining requests recorded as unanswered instead of a time-out verdict.
+PROBE_SECONDS = 90.0
 SINGLE_ROWS = 150
 BATCH_ROWS = 100
 MAX_BODY = 1 << 20
@@ -45,11 +51,16 @@ def free_port():
 
 
 class Client:
-    def __init__(self, port):
+    def __init__(self, port, deadline=None):
         self.port = port
+        self.deadline = deadline
+        self.skipped = 0
 
     def call(self, method, path, body=None, content_type="application/json"):
         """(status, parsed JSON body or None, seconds); status None when no HTTP answer came back."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.skipped += 1
+            return None, None, 0.0
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
         headers = {"Content-Type": content_type} if body is not None else {}
         start = time.perf_counter()
@@ -164,7 +175,6 @@ def main():
     server = subprocess.Popen([sys.executable, "-u", "solution.py"], stdin=subprocess.DEVNULL,
                               stdout=2, stderr=2, env=env)
     try:
-        client = Client(port)
         began = time.monotonic()
         while time.monotonic() - began < STARTUP_SECONDS:
             if server.poll() is not None:
@@ -177,7 +187,12 @@ def main():
             time.sleep(0.1)
         report["startup_seconds"] = round(time.monotonic() - began, 3)
         if report["started"]:
+            client = Client(port, deadline=time.monotonic() + PROBE_SECONDS)
             probe(client, rows, report)
+            report["skipped_requests"] = client.skipped
+            if client.skipped:
+                print(f"mlgrade: the probes passed their {PROBE_SECONDS:g} s budget; {client.skipped} requests were not sent",
+                      file=sys.stderr)
         else:
             print(f"mlgrade: nothing answered 200 on GET http://127.0.0.1:{port}/health within {STARTUP_SECONDS:g} s",
                   file=sys.stderr)
