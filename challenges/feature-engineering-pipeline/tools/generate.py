@@ -14,7 +14,7 @@ How the rows are made, for any seed:
 1. Each application gets a date in 2025, the applicant's age, monthly
    income, the amount borrowed, an employment type, the merchant the
    purchase was made at (one of 400, a few large and a long tail of small
-   ones: about a third of the training rows come from merchants with fewer
+   ones: about half of the training rows come from merchants with fewer
    than 20 rows), a postcode (an area code of two letters, one of 30, then
    a district and a unit: nearly every postcode is unique, the area is
    not) and the device's operating system.
