@@ -126,6 +126,7 @@ impl Application {
         for i in 0..self.workers {
             workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))));
         }
+        let notifications = tokio::spawn(crate::webhooks::run(self.state.clone(), stop.clone()));
         let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
@@ -139,6 +140,7 @@ impl Application {
             let _ = w.await;
         }
         let _ = reaper.await;
+        let _ = notifications.await;
         // A run cancelled while the engine was still creating its container can leave one behind once
         // the request completes on the engine's side; give such requests a moment, then remove every
         // container this process started.

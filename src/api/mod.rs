@@ -7,9 +7,11 @@ pub mod challenges;
 pub mod error;
 pub mod invitations;
 pub mod form;
+pub mod greenhouse;
 pub mod openapi;
 pub mod practice;
 pub mod submissions;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +76,13 @@ pub fn router(state: AppState) -> Router {
         .route("/users", post(accounts::post_user).get(accounts::list_users))
         .route("/users/{id}/disable", post(accounts::disable_user))
         .route("/audit", get(accounts::audit_log))
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/webhooks/{id}", get(webhooks::get).delete(webhooks::delete))
+        .route("/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/webhooks/deliveries", get(webhooks::all_deliveries))
+        .route("/webhooks/deliveries/{id}", get(webhooks::delivery))
+        .route("/webhooks/deliveries/{id}/resend", post(webhooks::resend))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Publishing runs the reference solution in the sandbox, which can take the challenge's whole
         // time limit, so this route is outside the request timeout.
@@ -85,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        // Greenhouse's Assessment Partner calls (HTTP Basic with an admin's API key).
+        .route("/integrations/greenhouse/list_tests", get(greenhouse::list_tests))
+        .route("/integrations/greenhouse/send_test", post(greenhouse::send_test))
+        .route("/integrations/greenhouse/test_status", get(greenhouse::test_status))
+        .route("/integrations/greenhouse/response_error", post(greenhouse::response_error))
         .merge(crate::web::router(body_limit))
         .fallback(not_found)
         .with_state(state)
@@ -135,7 +149,7 @@ async fn not_found(viewer: Result<crate::web::MaybeViewer, crate::web::PageError
 
 /// Whether a path belongs to the API (JSON errors) rather than the pages (HTML errors).
 fn is_api(path: &str) -> bool {
-    (path.starts_with("/api/") && path != "/api/docs") || path == "/healthz"
+    (path.starts_with("/api/") && path != "/api/docs") || path == "/healthz" || path.starts_with("/integrations/")
 }
 
 /// How long any request may take, body included, except a bundle upload: that one bounds its body by

@@ -12,10 +12,13 @@ pub mod charts;
 pub mod export;
 mod layout;
 mod ranking;
+mod pdf;
+mod report;
 mod review;
 pub mod markdown;
 mod session;
 mod staff;
+mod webhooks;
 mod similarity;
 
 use axum::extract::DefaultBodyLimit;
@@ -120,6 +123,8 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/leaderboard/{slug}", get(staff::leaderboard))
         .route("/leaderboard/{slug}/board.csv", get(review::board_csv))
         .route("/candidates/{id}", get(review::candidate_page))
+        .route("/candidates/{id}/report", get(report::page))
+        .route("/candidates/{id}/report.pdf", get(report::pdf))
         .route("/compare", get(review::compare))
         .route("/invitations/{id}/extend", post(review::extend))
         .route("/invitations/{id}/attempts", post(review::add_attempts))
@@ -131,6 +136,10 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/disable", post(admin::disable_user))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/webhooks", get(webhooks::show).post(webhooks::create))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/admin/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/admin/webhooks/deliveries/{id}/resend", post(webhooks::resend))
         .route("/api/docs", get(crate::api::openapi::page))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -138,6 +147,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .route("/static/style.css", get(|| async { static_file("text/css; charset=utf-8", STYLE) }))
+        .route("/static/report.css", get(|| async { static_file("text/css; charset=utf-8", report::REPORT_STYLE) }))
         .route("/static/live.js", get(|| async { static_file("text/javascript; charset=utf-8", LIVE_JS) }))
         .route("/static/page.js", get(|| async { static_file("text/javascript; charset=utf-8", PAGE_JS) }))
         // Browsers ask for /favicon.ico whatever the page links; both answer the same small SVG.
