@@ -186,6 +186,8 @@ struct RawGrading {
     /// Spread of the score over the runs, in points, above which the `stability` check flags.
     #[serde(default = "default_max_spread")]
     max_spread: f64,
+    /// What each decision costs: rows are the true class, columns the decided class.
+    costs: Option<Vec<Vec<f64>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +272,9 @@ pub struct Grading {
     pub runs: u32,
     /// Largest spread of the score over the runs, in points, before `stability` flags.
     pub max_spread: f64,
+    /// The cost matrix of `expected_cost`: `costs[t][p]` is what deciding class `p` costs on a row of
+    /// class `t`, classes in the order of `np.unique(y)`. Correct decisions cost nothing.
+    pub costs: Option<Vec<Vec<f64>>>,
 }
 
 impl Grading {
@@ -417,8 +422,10 @@ impl Challenge {
             split_seed: raw.data.split_seed,
             runs: raw.grading.runs,
             max_spread: raw.grading.max_spread,
+            costs: raw.grading.costs.clone(),
         };
         check_grading(&grading).map_err(|(f, p)| err(f, p))?;
+        check_costs(&grading).map_err(|p| err("grading.costs", p))?;
         if raw.interface.entry != "solution.py" {
             return Err(err("interface.entry", "the predict harness imports 'solution.py'".into()));
         }
@@ -550,7 +557,17 @@ impl Challenge {
             }
         }
         if self.data.is_some() {
-            self.dataset().map_err(problem)?;
+            let data = self.dataset().map_err(problem)?;
+            if let Some(costs) = &self.grading.costs {
+                if costs.len() != data.classes.len() {
+                    return Err(problem(format!(
+                        "the cost matrix has {} rows but the training labels hold {} classes ({})",
+                        costs.len(),
+                        data.classes.len(),
+                        data.classes.join(", ")
+                    )));
+                }
+            }
         }
         Ok(())
     }
@@ -608,7 +625,7 @@ fn check_metric_fits_task(metric: Metric, task: Task) -> Result<(), String> {
     let fits = match task {
         Task::Classification => matches!(
             metric,
-            Accuracy | BalancedAccuracy | PrecisionMacro | RecallMacro | F1Macro | RocAuc | LogLoss
+            Accuracy | BalancedAccuracy | PrecisionMacro | RecallMacro | F1Macro | RocAuc | LogLoss | ExpectedCost
         ),
         Task::Regression => matches!(metric, Rmse | Mae | R2),
         Task::Clustering => matches!(metric, AdjustedRandIndex),
@@ -648,6 +665,33 @@ fn check_grading(g: &Grading) -> Result<(), (&'static str, String)> {
     }
     if !(g.public_fraction > 0.0 && g.public_fraction < 1.0) {
         return Err(("data.public_fraction", "must be strictly between 0 and 1".into()));
+    }
+    Ok(())
+}
+
+/// A cost matrix is square, finite and non-negative, with nothing charged for a correct decision (so
+/// 0 is a perfect `expected_cost`); `expected_cost` needs one and nothing else reads it.
+fn check_costs(g: &Grading) -> Result<(), String> {
+    let wants = g.metric == Primary::Builtin(Metric::ExpectedCost);
+    let Some(costs) = &g.costs else {
+        return if wants { Err("expected_cost needs a cost matrix, e.g. costs = [[0, 1], [10, 0]]".into()) } else { Ok(()) };
+    };
+    if !wants {
+        return Err(format!("a cost matrix is only read by the metric expected_cost, not {}", g.metric.name()));
+    }
+    let k = costs.len();
+    if k < 2 || costs.iter().any(|row| row.len() != k) {
+        return Err("must be a square matrix with one row and one column per class (at least two)".into());
+    }
+    for (t, row) in costs.iter().enumerate() {
+        for (p, &c) in row.iter().enumerate() {
+            if !c.is_finite() || c < 0.0 {
+                return Err(format!("costs[{t}][{p}] is {c}; costs are finite and not negative"));
+            }
+            if t == p && c != 0.0 {
+                return Err(format!("costs[{t}][{t}] is {c}; a correct decision costs 0"));
+            }
+        }
     }
     Ok(())
 }
@@ -852,6 +896,35 @@ mod tests {
     }
 
     #[test]
+    fn cost_matrices_are_checked() {
+        let g = |metric: Metric, costs: Option<Vec<Vec<f64>>>| Grading {
+            metric: Primary::Builtin(metric),
+            zero: 1.0,
+            full: 0.2,
+            max_gap: 0.1,
+            min_train: None,
+            max_optimism: None,
+            max_public_gap: 0.1,
+            public_fraction: 0.5,
+            split_seed: 1,
+            runs: 1,
+            max_spread: 10.0,
+            costs,
+        };
+        let good = vec![vec![0.0, 1.0], vec![10.0, 0.0]];
+        assert!(check_costs(&g(Metric::ExpectedCost, Some(good.clone()))).is_ok());
+        assert!(check_costs(&g(Metric::Accuracy, None)).is_ok());
+        let problem = |metric, costs| check_costs(&g(metric, costs)).unwrap_err();
+        assert!(problem(Metric::ExpectedCost, None).contains("needs a cost matrix"));
+        assert!(problem(Metric::Accuracy, Some(good)).contains("only read by the metric expected_cost"));
+        assert!(problem(Metric::ExpectedCost, Some(vec![vec![0.0, 1.0]])).contains("square"));
+        assert!(problem(Metric::ExpectedCost, Some(vec![vec![0.0]])).contains("square"));
+        assert!(problem(Metric::ExpectedCost, Some(vec![vec![0.0, -1.0], vec![1.0, 0.0]])).contains("not negative"));
+        assert!(problem(Metric::ExpectedCost, Some(vec![vec![0.0, f64::NAN], vec![1.0, 0.0]])).contains("finite"));
+        assert!(problem(Metric::ExpectedCost, Some(vec![vec![1.0, 1.0], vec![1.0, 0.0]])).contains("costs 0"));
+    }
+
+    #[test]
     fn score_is_linear_and_clamped_both_directions() {
         let mut g = Grading {
             metric: Primary::Builtin(Metric::Accuracy),
@@ -865,6 +938,7 @@ mod tests {
             split_seed: 1,
             runs: 1,
             max_spread: 10.0,
+            costs: None,
         };
         assert_eq!(g.score(0.7), 50.0);
         assert_eq!(g.score(0.2), 0.0);

@@ -38,11 +38,13 @@ pub enum Metric {
     Mae,
     R2,
     AdjustedRandIndex,
+    /// Mean cost of the decisions under the challenge's cost matrix.
+    ExpectedCost,
 }
 
 impl Metric {
     /// Every metric, in declaration order.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 12] = [
         Metric::Accuracy,
         Metric::BalancedAccuracy,
         Metric::PrecisionMacro,
@@ -54,6 +56,7 @@ impl Metric {
         Metric::Mae,
         Metric::R2,
         Metric::AdjustedRandIndex,
+        Metric::ExpectedCost,
     ];
 
     /// The stable name used in challenge configs and API responses.
@@ -70,13 +73,14 @@ impl Metric {
             Metric::Mae => "mae",
             Metric::R2 => "r2",
             Metric::AdjustedRandIndex => "adjusted_rand_index",
+            Metric::ExpectedCost => "expected_cost",
         }
     }
 
     /// Whether a larger value means a better submission (for leaderboards).
     /// Losses and errors are the only metrics where smaller wins.
     pub fn higher_is_better(&self) -> bool {
-        !matches!(self, Metric::LogLoss | Metric::Rmse | Metric::Mae)
+        !matches!(self, Metric::LogLoss | Metric::Rmse | Metric::Mae | Metric::ExpectedCost)
     }
 
     /// Whether the metric is computed from class probabilities rather than labels.
@@ -84,7 +88,8 @@ impl Metric {
         matches!(self, Metric::RocAuc | Metric::LogLoss)
     }
 
-    /// The value of answers that are all exactly right.
+    /// The value of answers that are all exactly right (for `expected_cost`, whose cost matrices
+    /// charge nothing for a correct decision, that is 0).
     pub fn perfect(&self) -> f64 {
         if self.higher_is_better() {
             1.0
@@ -491,6 +496,26 @@ pub fn r2(y_true: &[f64], y_pred: &[f64]) -> f64 {
     1.0 - residual / total
 }
 
+// ------------------------------------------------------------------ decisions
+
+/// Mean cost per row of the decisions `y_pred` when the truth is `y_true`: `costs[t][p]` is what
+/// deciding class `p` costs when the row is of class `t` (rows true, columns decided, classes in
+/// the order of their indices). sklearn has no function for this; it is
+/// `(confusion_matrix(y, p, labels=range(k)) * costs).sum() / len(y)`.
+///
+/// Precondition: equal, non-zero lengths and every index inside the matrix; otherwise `NaN`.
+pub fn expected_cost(y_true: &[usize], y_pred: &[usize], costs: &[Vec<f64>]) -> f64 {
+    if y_true.is_empty() || y_true.len() != y_pred.len() {
+        return f64::NAN;
+    }
+    let cost = |t: usize, p: usize| costs.get(t).and_then(|row| row.get(p)).copied();
+    let per_row: Option<Vec<f64>> = y_true.iter().zip(y_pred).map(|(&t, &p)| cost(t, p)).collect();
+    match per_row {
+        Some(values) => compensated_mean(values, y_true.len()),
+        None => f64::NAN,
+    }
+}
+
 // ---------------------------------------------------------------- clustering
 
 /// Sum of squared occurrence counts of the keys in `items`.
@@ -791,6 +816,50 @@ mod tests {
         assert_close(adjusted_rand_index(&t, &p), 8.0 / 33.0, "ari");
         assert_eq!(adjusted_rand_index(&[5, 5, 9], &[1, 1, 0]), 1.0);
         assert_eq!(adjusted_rand_index(&[0, 0, 0, 0], &[0, 1, 2, 3]), 0.0);
+    }
+
+    #[test]
+    fn expected_cost_by_hand() {
+        // A missed positive costs 10, a false alarm 1, correct decisions nothing.
+        let costs = vec![vec![0.0, 1.0], vec![10.0, 0.0]];
+        let t = [0, 0, 0, 1, 1];
+        assert_close(expected_cost(&t, &[0, 0, 0, 1, 1], &costs), 0.0, "all right");
+        // One false alarm and one miss: (1 + 10) / 5.
+        assert_close(expected_cost(&t, &[1, 0, 0, 0, 1], &costs), 2.2, "one of each");
+        // Deciding 1 everywhere pays a false alarm per negative: 3 / 5.
+        assert_close(expected_cost(&t, &[1; 5], &costs), 0.6, "always 1");
+        // Deciding 0 everywhere pays a miss per positive: 20 / 5.
+        assert_close(expected_cost(&t, &[0; 5], &costs), 4.0, "always 0");
+        // Three classes, asymmetric.
+        let three = vec![vec![0.0, 2.0, 3.0], vec![1.0, 0.0, 5.0], vec![4.0, 6.0, 0.0]];
+        assert_close(expected_cost(&[0, 1, 2, 2], &[2, 0, 1, 2], &three), (3.0 + 1.0 + 6.0) / 4.0, "three classes");
+    }
+
+    #[test]
+    fn expected_cost_matches_confusion_matrix_weighting() {
+        // The same cost as sklearn's confusion_matrix(y, p) * costs summed, over a longer vector.
+        let costs = vec![vec![0.0, 1.0], vec![10.0, 0.0]];
+        let t: Vec<usize> = (0..1000).map(|i| usize::from(i % 7 == 0)).collect();
+        let p: Vec<usize> = (0..1000).map(|i| usize::from(i % 5 == 0)).collect();
+        let (mut fp, mut fn_) = (0, 0);
+        for (a, b) in t.iter().zip(&p) {
+            fp += usize::from(*a == 0 && *b == 1);
+            fn_ += usize::from(*a == 1 && *b == 0);
+        }
+        let expected = (fp as f64 + 10.0 * fn_ as f64) / 1000.0;
+        assert_close(expected_cost(&t, &p, &costs), expected, "confusion weighting");
+        assert!(!Metric::ExpectedCost.higher_is_better());
+        assert!(!Metric::ExpectedCost.needs_probabilities());
+        assert_eq!(Metric::ExpectedCost.perfect(), 0.0);
+    }
+
+    #[test]
+    fn expected_cost_rejects_bad_input() {
+        let costs = vec![vec![0.0, 1.0], vec![10.0, 0.0]];
+        assert!(expected_cost(&[], &[], &costs).is_nan(), "empty");
+        assert!(expected_cost(&[0, 1], &[0], &costs).is_nan(), "length mismatch");
+        assert!(expected_cost(&[0, 2], &[0, 1], &costs).is_nan(), "true class outside the matrix");
+        assert!(expected_cost(&[0, 1], &[0, 2], &costs).is_nan(), "decision outside the matrix");
     }
 
     // ------------------------------------------------------ degenerate input

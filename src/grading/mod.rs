@@ -435,6 +435,9 @@ fn evaluate(challenge: &Challenge, truth: &Truth, pred: &Predictions) -> BTreeMa
             put(Metric::PrecisionMacro, Some(metrics::precision_macro(t, p)));
             put(Metric::RecallMacro, Some(metrics::recall_macro(t, p)));
             put(Metric::F1Macro, Some(metrics::f1_macro(t, p)));
+            if let Some(costs) = &challenge.grading.costs {
+                put(Metric::ExpectedCost, Some(metrics::expected_cost(t, p, costs)));
+            }
             if let Some(proba) = &pred.proba {
                 put(Metric::RocAuc, metrics::roc_auc(t, proba));
                 put(Metric::LogLoss, metrics::log_loss(t, proba));

@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// The PyTorch challenges' panels train a network per solution and run through `mlgrade challenges
 /// calibrate` instead; `challenges check` grades their references and baselines in CI.
-const SUPERVISED: [&str; 7] = [
+const SUPERVISED: [&str; 9] = [
     "decision-tree-from-scratch",
     "gradient-boosting-from-scratch",
     "logistic-regression-gd",
@@ -18,6 +18,8 @@ const SUPERVISED: [&str; 7] = [
     "imbalanced-classification",
     "messy-tabular-data",
     "neural-network-from-scratch",
+    "feature-engineering-pipeline",
+    "cost-sensitive-threshold",
 ];
 
 /// Checks that judge a solution; similarity needs other submissions and is tested on its own.
@@ -60,6 +62,9 @@ async fn honest_work_passes_and_memorising_underfitting_and_luck_are_caught() {
         match solution.split('_').next().unwrap_or_default() {
             "reference" | "honest" if !judged.is_empty() => problems.push(format!("{challenge}/{solution}: honest work flagged {judged:?}")),
             "memoriser" if GENERALISES_HERE.contains(&(challenge, solution)) => {}
+            // A target leak (a column recorded after the outcome, an encoding that saw each row's own
+            // label) shows as a training score far above the test score, as memorising does.
+            "leaky" => expect_flag("train_test_gap", &mut problems),
             "memoriser" => {
                 expect_flag("train_test_gap", &mut problems);
                 if *challenge == "hyperparameter-tuning-cv" {
@@ -80,7 +85,7 @@ async fn honest_work_passes_and_memorising_underfitting_and_luck_are_caught() {
         let count = |prefix: &str| by_name.keys().filter(|(c, s)| *c == slug && s.starts_with(prefix)).count();
         // The tree's third memoriser (a fully grown tree) is an honest answer on its nearly separable rows.
         let memorisers = if slug == "decision-tree-from-scratch" { 2 } else { 3 };
-        assert!(count("honest_") >= 3 && count("memoriser_") >= memorisers && count("underfit_") >= 1, "{slug}: the panel is complete");
+        assert!(count("honest_") >= 3 && count("memoriser_") + count("leaky_") >= memorisers && count("underfit_") >= 1, "{slug}: the panel is complete");
     }
     assert!(by_name.contains_key(&("kmeans-from-scratch", "unstable_random_start")));
     assert!(problems.is_empty(), "{} panel expectations failed:\n{}", problems.len(), problems.join("\n"));

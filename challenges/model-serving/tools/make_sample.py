@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Write public/sample.csv: the first 40 training rows the generator makes with the public seed 1.
+
+    python3 tools/make_sample.py
+
+Runs tools/generate.py --seed 1 into a temporary folder and copies the header
+and the first 40 rows of its train.csv. The hidden rows (training rows, request
+rows and their labels) are made by the same generator with a secret seed; run
+tools/generate.py with any seed for a full practice set.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+PUBLIC_SEED = 1
+SAMPLE_ROWS = 40
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHALLENGE = os.path.dirname(HERE)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, os.path.join(HERE, "generate.py"), "--seed", str(PUBLIC_SEED), "--out", tmp],
+            check=True,
+        )
+        with open(os.path.join(tmp, "train.csv")) as f:
+            lines = f.readlines()[: SAMPLE_ROWS + 1]
+    out = os.path.join(CHALLENGE, "public", "sample.csv")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.writelines(lines)
+    print(f"wrote public/sample.csv: {len(lines) - 1} rows (seed {PUBLIC_SEED})")
+
+
+if __name__ == "__main__":
+    main()
