@@ -88,7 +88,7 @@ pub async fn grader_for(paths: &Paths, slug: &str) -> anyhow::Result<(Grader, Ar
     // One grade has the machine to itself: its first two seeded runs go side by side.
     grader.runs_at_once = 2;
     let challenge = grader.catalogue.get(slug).with_context(unknown)?;
-    generate::ensure(&grader, &challenge, &paths.data_dir).await?;
+    generate::ensure(&grader, &challenge, generate::Deployment::Folder(&paths.data_dir)).await?;
     Ok((grader, challenge))
 }
 

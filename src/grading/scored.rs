@@ -168,6 +168,8 @@ mod tests {
             log: log.into(),
             duration: Duration::from_millis(500),
             usage: Some(Usage { exit_code: 0, cpu_seconds: cpu, peak_memory_mb: memory, cpu_exceeded: false, wall_exceeded: false }),
+            container: "test".into(),
+            warm: false,
         }
     }
 
