@@ -5,7 +5,7 @@
 //! team's code, so it gets the same isolation as a candidate's) and its files are kept under
 //! `generated/<slug>/<hash of the generator>/`, so a changed generator makes new data.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -14,7 +14,6 @@ use crate::challenge::{Challenge, Generator};
 use crate::domain::{Limits, RawLimits};
 use crate::pipeline::Grader;
 use crate::sandbox::{InputFile, RunSpec};
-use crate::worker::CLI_PID_LABEL;
 
 const DRIVER: &str = include_str!("sandbox/generator_driver.py");
 /// Marks a generated folder as complete; written last.
@@ -88,7 +87,7 @@ async fn generate(grader: &Grader, challenge: &Challenge, generator: &Generator,
         .chain(generator.inputs.iter().map(|(name, bytes)| InputFile { name: name.clone(), bytes: bytes.clone() }))
         .collect(),
         seed: 0,
-        labels: HashMap::from([(CLI_PID_LABEL.to_owned(), std::process::id().to_string())]),
+        labels: crate::worker::process_labels(),
     };
     let run = grader.sandbox.run(spec).await?;
     if run.timed_out || run.oom_killed || run.exit_code != 0 {

@@ -6,6 +6,7 @@
 //! outputs come back on the attach stream: with a read-only root the archive endpoints cannot reach the
 //! tmpfs, and streams work the same against a remote engine.
 
+pub mod engine;
 mod output;
 
 use std::collections::HashMap;
@@ -133,7 +134,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an API version.
     pub async fn connect() -> Result<Sandbox, SandboxError> {
-        let docker = Docker::connect_with_defaults().map_err(docker_err("connecting"))?;
+        let docker = engine::connect().map_err(docker_err("connecting"))?;
         let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
         Ok(Sandbox { docker })
     }
@@ -184,6 +185,7 @@ impl Sandbox {
             .map_err(docker_err("attaching"))?;
         let started = Instant::now();
         self.docker.start_container::<String>(id, None).await.map_err(docker_err("starting"))?;
+        crate::metrics::SANDBOX.container_started();
 
         let mut stdin = attach.input;
         // A candidate that exits early closes stdin; a failed write then says nothing about the service.

@@ -11,6 +11,8 @@ mod browser_day;
 mod graded;
 mod helpers;
 mod mail;
+mod metrics;
+mod nodes;
 mod hostile;
 mod integrity;
 mod pages;
