@@ -167,7 +167,7 @@ impl Deployment {
             .arg(&self.challenges)
             .arg("--runtimes")
             .arg(repo().join("docker/runtimes"))
-            .args(["--database-url", self.db.url()])
+            .env("MLGRADE_DATABASE_URL", self.db.url())
             .env("MLGRADE_ADMIN_TOKEN", TOKEN)
             .env_remove("DOCKER_HOST")
             .stdout(Stdio::null())
@@ -426,4 +426,106 @@ async fn a_stopping_worker_turns_unready_finishes_its_run_or_gives_it_back() {
     assert_eq!(deployment.db.attempts(&id).await, 2, "the given-back job ran again");
     let metrics = client.get(format!("{}/metrics", next.address)).send().await.unwrap().text().await.unwrap();
     assert_eq!(metric(&metrics, "mlgrade_verdicts_total{verdict=\"accepted\"}"), 1.0, "{metrics}");
+}
+
+/// A certificate authority, a server certificate for 127.0.0.1 and a client certificate, as the Docker
+/// daemon's TLS setup uses them.
+struct Pki {
+    ca_pem: String,
+    server: (rcgen::Certificate, rcgen::KeyPair),
+    ca_der: tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+    client_pem: (String, String),
+}
+
+fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&server_key, &ca_cert, &ca_key).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client = CertificateParams::new(Vec::<String>::new()).unwrap();
+    client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client.signed_by(&client_key, &ca_cert, &ca_key).unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        ca_der: ca_cert.der().clone(),
+        server: (server, server_key),
+        client_pem: (client.pem(), client_key.serialize_pem()),
+    }
+}
+
+/// A TLS-terminating listener in front of the engine's socket that, like a daemon started with
+/// `--tlsverify`, accepts only clients with a certificate from the authority. Returns its port and a
+/// count of completed handshakes.
+async fn tls_engine_proxy(pki: &Pki) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer, server::WebPkiClientVerifier, RootCertStore, ServerConfig};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    roots.add(pki.ca_der.clone()).unwrap();
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().unwrap();
+    let key = PrivateKeyDer::Pkcs8(pki.server.1.serialize_der().into());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![pki.server.0.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = handshakes.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else { continue };
+            let acceptor = acceptor.clone();
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let Ok(mut client) = acceptor.accept(client).await else { return };
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Ok(mut engine) = UnixStream::connect(DOCKER_SOCKET).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+            });
+        }
+    });
+    (port, handshakes)
+}
+
+#[tokio::test]
+async fn a_worker_reaches_its_engine_over_tls_with_client_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = Deployment::new(dir.path()).await;
+    let api = deployment.api("api").await;
+    let pki = pki();
+    let (port, handshakes) = tls_engine_proxy(&pki).await;
+    let certs = dir.path().join("docker-certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ca.pem"), &pki.ca_pem).unwrap();
+    std::fs::write(certs.join("cert.pem"), &pki.client_pem.0).unwrap();
+
+    // Without its key the worker stops at start and says which file is missing.
+    let host = format!("tcp://127.0.0.1:{port}");
+    let mut cmd = deployment.command("no-key");
+    cmd.args(["worker", "--workers", "1"]).env("DOCKER_HOST", &host).env("DOCKER_CERT_PATH", &certs);
+    let mut no_key = NodeProcess { child: cmd.spawn().unwrap(), address: String::new() };
+    assert!(!no_key.exited(Duration::from_secs(60)).await, "a worker without its key fails");
+    let log = std::fs::read_to_string(dir.path().join("no-key.log")).unwrap();
+    assert!(log.contains("key.pem"), "the error names the missing file:\n{log}");
+    assert_eq!(handshakes.load(std::sync::atomic::Ordering::Relaxed), 0);
+
+    std::fs::write(certs.join("key.pem"), &pki.client_pem.1).unwrap();
+    let mut cmd = deployment.command("tls");
+    let metrics_port = free_port();
+    cmd.args(["worker", "--workers", "1", "--metrics-bind", &format!("127.0.0.1:{metrics_port}")])
+        .env("DOCKER_HOST", &host)
+        .env("DOCKER_CERT_PATH", &certs);
+    let _worker = started(cmd, metrics_port, "worker").await;
+    let client = reqwest::Client::new();
+    let id = submit_to(&client, &api.address, &fixture("trivial.py")).await;
+    let body = wait_completed(&client, &api.address, &id, Duration::from_secs(120)).await;
+    assert_eq!(body["verdict"], "accepted", "{body:#}");
+    assert!(handshakes.load(std::sync::atomic::Ordering::Relaxed) > 0, "the worker spoke TLS to the engine");
 }
