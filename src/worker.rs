@@ -52,7 +52,9 @@ pub async fn run(ctx: WorkerContext, name: String) {
         match ctx.store.claim(&name, ctx.lease).await {
             Ok(Some(claim)) => {
                 let span = tracing::info_span!("job", submission = %claim.id, attempt = claim.attempt, worker = %name);
-                process(&ctx, claim).instrument(span).await
+                if process(&ctx, claim).instrument(span).await == Processed::Failed {
+                    until_engine_answers(&ctx, idle_poll).await;
+                }
             }
             Ok(None) => {
                 tokio::select! {
@@ -69,7 +71,36 @@ pub async fn run(ctx: WorkerContext, name: String) {
     }
 }
 
-async fn process(ctx: &WorkerContext, claim: Claim) {
+/// After a grading failed inside the service, claims nothing until the engine answers again: a worker
+/// cut off from its engine would otherwise fail job after job, using up their attempts.
+async fn until_engine_answers(ctx: &WorkerContext, poll: Duration) {
+    let mut warned = false;
+    while !ctx.shutdown.is_cancelled() {
+        match tokio::time::timeout(poll, ctx.grader.sandbox.ping()).await {
+            Ok(Ok(())) => return,
+            _ if !warned => {
+                tracing::warn!("the Docker engine does not answer; claiming nothing until it does");
+                warned = true;
+            }
+            _ => {}
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = ctx.shutdown.cancelled() => {}
+        }
+    }
+}
+
+/// How handling a claim ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Processed {
+    /// Stored, taken over, or given back.
+    Done,
+    /// Failed inside the service; the job runs again after its lease.
+    Failed,
+}
+
+async fn process(ctx: &WorkerContext, claim: Claim) -> Processed {
     tracing::info!(challenge = %claim.challenge, practice = claim.practice, "grading");
     if claim.attempt > MAX_ATTEMPTS {
         let report = Report::failed(
@@ -79,7 +110,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
         if finish(ctx, &claim, &report, "", None, 0).await {
             ctx.metrics.graded(report.verdict.as_str(), Duration::ZERO);
         }
-        return;
+        return Processed::Done;
     }
     let _running = ctx.metrics.start_grading();
     let started = Instant::now();
@@ -94,7 +125,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
                 Ok(false) => {
                     // Dropping the run removes its container.
                     tracing::warn!("lease lost to another worker; abandoning this run");
-                    return;
+                    return Processed::Done;
                 }
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "heartbeat failed; retrying"),
             },
@@ -104,7 +135,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
     let Some(outcome) = outcome else {
         drop(grading);
         release(ctx, &claim).await;
-        return;
+        return Processed::Done;
     };
     match outcome {
         Ok(o) => {
@@ -112,6 +143,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
             if finish(ctx, &claim, &o.graded.report, &o.log, csv, o.duration.as_millis() as i64).await {
                 ctx.metrics.graded(o.graded.report.verdict.as_str(), started.elapsed());
             }
+            Processed::Done
         }
         Err(e) => {
             // The service's own fault: leave the job to be claimed again when its lease runs out, up to
@@ -119,6 +151,7 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
             // retries when the engine or the database is briefly away.
             ctx.metrics.failed();
             tracing::error!(error = %format!("{e:#}"), "grading failed inside the service");
+            Processed::Failed
         }
     }
 }
