@@ -529,3 +529,62 @@ async fn a_worker_reaches_its_engine_over_tls_with_client_certificates() {
     assert_eq!(body["verdict"], "accepted", "{body:#}");
     assert!(handshakes.load(std::sync::atomic::Ordering::Relaxed) > 0, "the worker spoke TLS to the engine");
 }
+
+/// A stopped container on the engine with these labels (besides the managed label).
+async fn labelled_container(docker: &bollard::Docker, labels: &[(&str, &str)]) -> String {
+    let image = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap().get("python-numpy").unwrap().image.clone();
+    let mut all: std::collections::HashMap<String, String> =
+        labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    all.insert("mlgrade.managed".into(), "true".into());
+    let config = bollard::container::Config { image: Some(image), cmd: Some(vec!["true".to_string()]), labels: Some(all), ..Default::default() };
+    docker.create_container::<String, String>(None, config).await.unwrap().id
+}
+
+async fn exists(docker: &bollard::Docker, id: &str) -> bool {
+    docker.inspect_container(id, None).await.is_ok()
+}
+
+#[tokio::test]
+async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
+    use mlgrade::worker::{self, ATTEMPT_LABEL, CLI_PID_LABEL, HOST_LABEL, INSTANCE_LABEL, JOB_LABEL, PROCESS_LABEL};
+    let app = spawn_app_configured(|c| c.workers = Some(0)).await;
+    let id = app.submit(TINY, fixture("trivial.py")).await;
+    let store = mlgrade::store::Store::open(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display()), &app.data_dir())
+        .await
+        .unwrap();
+    let instance = store.setting("instance_id").await.unwrap().expect("instance id");
+    // Another worker process, alive, holds the job: its container must stay.
+    let claim = store.claim("another-process-0", Duration::from_secs(2)).await.unwrap().expect("the job is claimed");
+    assert_eq!(claim.id.to_string(), id);
+    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
+    let attempt = claim.attempt.to_string();
+    let live_job = labelled_container(
+        &docker,
+        &[(JOB_LABEL, &id), (ATTEMPT_LABEL, &attempt), (INSTANCE_LABEL, &instance), (PROCESS_LABEL, "another-process")],
+    )
+    .await;
+    // Runs outside the queue: one by a dead process on this host, one by a process on another host
+    // (its pid means nothing here), one of another deployment sharing the engine.
+    let dead_here = labelled_container(&docker, &[(CLI_PID_LABEL, "999999999")]).await;
+    let elsewhere = labelled_container(&docker, &[(CLI_PID_LABEL, "999999999"), (HOST_LABEL, "another-host")]).await;
+    let other_deployment =
+        labelled_container(&docker, &[(JOB_LABEL, "01J000000000000000000000000"), (ATTEMPT_LABEL, "1"), (INSTANCE_LABEL, "someone-else")])
+            .await;
+    let sandbox = mlgrade::sandbox::Sandbox::connect().await.unwrap();
+
+    // Checked at once, before other services sharing this engine sweep it.
+    worker::remove_orphans(&sandbox, &store, &instance).await.unwrap();
+    assert!(exists(&docker, &live_job).await, "a live claim's container was removed");
+    assert!(!exists(&docker, &dead_here).await, "a dead local process's container stayed");
+    assert!(exists(&docker, &elsewhere).await, "another host's run was judged from here");
+    assert!(exists(&docker, &other_deployment).await, "another deployment's container was removed");
+
+    // Once the holder stops renewing its lease, its container is an orphan.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    worker::remove_orphans(&sandbox, &store, &instance).await.unwrap();
+    assert!(!exists(&docker, &live_job).await, "an expired claim's container stayed");
+    for id in [elsewhere, other_deployment] {
+        sandbox.remove(&id).await.unwrap();
+    }
+    app.stop().await;
+}
