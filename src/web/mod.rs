@@ -12,6 +12,8 @@ pub mod charts;
 pub mod export;
 mod layout;
 mod ranking;
+mod pdf;
+mod report;
 mod review;
 pub mod markdown;
 mod session;
@@ -120,6 +122,8 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/leaderboard/{slug}", get(staff::leaderboard))
         .route("/leaderboard/{slug}/board.csv", get(review::board_csv))
         .route("/candidates/{id}", get(review::candidate_page))
+        .route("/candidates/{id}/report", get(report::page))
+        .route("/candidates/{id}/report.pdf", get(report::pdf))
         .route("/compare", get(review::compare))
         .route("/invitations/{id}/extend", post(review::extend))
         .route("/invitations/{id}/attempts", post(review::add_attempts))
@@ -138,6 +142,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .route("/static/style.css", get(|| async { static_file("text/css; charset=utf-8", STYLE) }))
+        .route("/static/report.css", get(|| async { static_file("text/css; charset=utf-8", report::REPORT_STYLE) }))
         .route("/static/live.js", get(|| async { static_file("text/javascript; charset=utf-8", LIVE_JS) }))
         .route("/static/page.js", get(|| async { static_file("text/javascript; charset=utf-8", PAGE_JS) }))
         // Browsers ask for /favicon.ico whatever the page links; both answer the same small SVG.

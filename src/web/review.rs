@@ -23,13 +23,13 @@ use crate::api::AppState;
 use crate::grading::Verdict;
 
 /// Everything the review pages show about one candidate.
-struct Candidate {
-    invitation: InvitationRow,
-    submissions: Vec<SubmissionRow>,
-    practice: BTreeMap<String, i64>,
+pub(super) struct Candidate {
+    pub(super) invitation: InvitationRow,
+    pub(super) submissions: Vec<SubmissionRow>,
+    pub(super) practice: BTreeMap<String, i64>,
 }
 
-async fn candidate(state: &AppState, id: &str) -> PageResult<Candidate> {
+pub(super) async fn candidate(state: &AppState, id: &str) -> PageResult<Candidate> {
     let invitation = state
         .access
         .db
@@ -44,7 +44,7 @@ async fn candidate(state: &AppState, id: &str) -> PageResult<Candidate> {
 
 impl Candidate {
     /// The board's pick for a challenge: the best accepted submission, else the latest one.
-    fn pick(&self, challenge: &str) -> Option<&SubmissionRow> {
+    pub(super) fn pick(&self, challenge: &str) -> Option<&SubmissionRow> {
         let rows: Vec<SubmissionRow> = self.submissions.iter().filter(|r| r.challenge == challenge).cloned().collect();
         let best_id = standings(&rows).first().map(|s| s.best.id.clone());
         let of_challenge = || self.submissions.iter().filter(|r| r.challenge == challenge);
@@ -112,6 +112,10 @@ fn render_candidate(state: &AppState, viewer: &Viewer, c: &Candidate, notice: Op
                     td { @if pick.is_some_and(|r| r.flagged()) { span.badge.bad { "flagged" } } }
                 }
             } }
+        }
+        p.actions #report-links {
+            a href=(format!("/candidates/{}/report", i.id)) { "Report to print" } " · "
+            a href=(format!("/candidates/{}/report.pdf", i.id)) { "Report as PDF" }
         }
         h2 { "Every submission" }
         @if c.submissions.is_empty() { p.hint { "None yet." } } @else { (submissions_table(state, &c.submissions)) }

@@ -128,6 +128,7 @@ fn api_rows() -> Vec<Row> {
 fn page_rows() -> Vec<Row> {
     vec![
         row("GET", "/static/style.css", Nothing, Empty, [200, 200, 200, 200, 200, 200]),
+        row("GET", "/static/report.css", Nothing, Empty, [200, 200, 200, 200, 200, 200]),
         row("GET", "/login", Nothing, Empty, [200, 200, 200, 303, 303, 200]),
         row("GET", "/api/docs", Nothing, Empty, [200, 200, 200, 200, 200, 200]),
         row("GET", "/", Nothing, Empty, [303, 200, 200, 303, 303, 401]),
@@ -152,6 +153,9 @@ fn page_rows() -> Vec<Row> {
         row("GET", "/dashboard", Nothing, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/dashboard/export.csv", Nothing, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/leaderboard/{slug}", Slug(TINY), Empty, [303, 403, 403, 200, 200, 401]),
+        row("GET", "/candidates/{id}", Invitation, Empty, [303, 403, 403, 200, 200, 401]),
+        row("GET", "/candidates/{id}/report", Invitation, Empty, [303, 403, 403, 200, 200, 401]),
+        row("GET", "/candidates/{id}/report.pdf", Invitation, Empty, [303, 403, 403, 200, 200, 401]),
         row("GET", "/invitations", Nothing, Empty, [303, 403, 403, 200, 200, 401]),
         row(
             "POST",

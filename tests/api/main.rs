@@ -21,6 +21,7 @@ mod practice;
 mod protections;
 mod recovery;
 mod refusals;
+mod report;
 mod review;
 mod scored;
 mod trust;
