@@ -26,6 +26,7 @@ pub async fn run(paths: &Paths, config: &BenchConfig) -> anyhow::Result<()> {
 
     println!("mlgrade bench: challenge {}, image {image}", challenge.slug);
     latency(config, paths, &exe, &image, &trivial)?;
+    warm_latency(config, paths, &exe, &image, work.path()).await?;
     throughput(config, paths, &exe, &image, work.path()).await?;
     memory(config, paths, &exe, work.path()).await?;
     Ok(())
@@ -81,6 +82,31 @@ fn latency(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, file: &
     println!("  floor  docker run --rm --network none IMAGE python3 -c 'import numpy'  {}", spread(&bare, b));
     println!("  mlgrade grade --challenge {} trivial.py                {}", config.challenge, spread(&graded, g));
     println!("  ratio of medians: {:.2} (goal <= 1.3)", g.as_secs_f64() / b.as_secs_f64());
+    Ok(())
+}
+
+/// Submit to stored result of the trivial file through the API, one at a time, with the warm pool and
+/// without, interleaved with the bare run. A pause after each round lets the pool refill, as it does
+/// between submissions that do not arrive back to back.
+async fn warm_latency(config: &BenchConfig, paths: &Paths, exe: &Path, image: &str, work: &Path) -> anyhow::Result<()> {
+    let warm = Server::start_with(exe, paths, &work.join("warm"), &[]).await?;
+    let cold = Server::start_with(exe, paths, &work.join("cold"), &["--warm-pool", "0"]).await?;
+    // Unmeasured: grades the reference once on each, and tells the pool which containers to keep.
+    warm.submit_and_wait(&config.challenge).await?;
+    cold.submit_and_wait(&config.challenge).await?;
+    let (mut bare, mut pooled, mut unpooled) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..config.rounds {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        pooled.push(warm.submit_and_wait(&config.challenge).await?);
+        bare.push(bare_run(image)?);
+        unpooled.push(cold.submit_and_wait(&config.challenge).await?);
+    }
+    let (b, w, c) = (median(&mut bare), median(&mut pooled), median(&mut unpooled));
+    println!("\nsubmit to stored result, {} interleaved rounds (median / min / max seconds)", config.rounds);
+    println!("  floor  docker run --rm --network none IMAGE python3 -c 'import numpy'  {}", spread(&bare, b));
+    println!("  mlgrade serve, warm pool                                       {}", spread(&pooled, w));
+    println!("  mlgrade serve, --warm-pool 0                                   {}", spread(&unpooled, c));
+    println!("  ratio of medians, warm pool: {:.2} (goal <= 0.5); without: {:.2}", w.as_secs_f64() / b.as_secs_f64(), c.as_secs_f64() / b.as_secs_f64());
     Ok(())
 }
 
@@ -159,6 +185,10 @@ struct Server {
 
 impl Server {
     async fn start(exe: &Path, paths: &Paths, data: &Path) -> anyhow::Result<Server> {
+        Server::start_with(exe, paths, data, &[]).await
+    }
+
+    async fn start_with(exe: &Path, paths: &Paths, data: &Path, args: &[&str]) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let token = crate::api::auth::generate_token();
         let mut cmd = Command::new(exe);
@@ -170,6 +200,7 @@ impl Server {
             .arg(&paths.challenges)
             .arg("--runtimes")
             .arg(&paths.runtimes)
+            .args(args)
             .env("MLGRADE_ADMIN_TOKEN", &token)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -241,6 +272,29 @@ impl Server {
             }
         }
         Ok(peak.max(self.rss_kib()?))
+    }
+
+    /// Submits the trivial file and polls closely until its result is stored; the time between.
+    async fn submit_and_wait(&self, slug: &str) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let id = self.submit_many(slug, 1).await?.remove(0);
+        loop {
+            let body: serde_json::Value = self
+                .client
+                .get(format!("{}/api/v1/submissions/{id}", self.address))
+                .bearer_auth(&self.token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            if body["status"] == "completed" {
+                if body["verdict"] != "accepted" {
+                    bail!("a trivial submission was not accepted: {body}");
+                }
+                return Ok(started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     async fn wait_all(&self, ids: &[String]) -> anyhow::Result<()> {

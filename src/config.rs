@@ -121,6 +121,22 @@ pub struct ServeConfig {
     /// Connection handling: header timeout, idle connections, the connection cap.
     #[command(flatten)]
     pub edge: EdgeConfig,
+    /// How sandbox containers are run: OCI runtime, warm pool.
+    #[command(flatten)]
+    pub sandbox: SandboxConfig,
+}
+
+/// How sandbox containers are run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SandboxConfig {
+    /// OCI runtime for sandbox containers, registered with the engine (e.g. `runsc` for gVisor); the
+    /// engine's default when unset.
+    #[arg(long, env = "MLGRADE_OCI_RUNTIME")]
+    pub oci_runtime: Option<String>,
+    /// Started containers kept ready for the next runs; as many as workers by default, 0 turns the warm
+    /// pool off.
+    #[arg(long, env = "MLGRADE_WARM_POOL")]
+    pub warm_pool: Option<usize>,
 }
 
 /// How the server treats connections, so slow or idle clients cannot hold them.

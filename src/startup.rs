@@ -47,6 +47,7 @@ pub struct Application {
     instance: String,
     edge: EdgeConfig,
     metrics: Arc<Metrics>,
+    warm_pool: usize,
 }
 
 /// What every node holds: the grader (catalogue, runtimes, engine), the database and the instance id.
@@ -59,11 +60,18 @@ struct Node {
 impl Node {
     /// Connects to the engine and the database, publishes the catalogue folder, builds missing images
     /// and generated data. When the node grades, it also removes what crashed runs left on its engine.
-    async fn build(database_url: &str, paths: &Paths, grades: bool) -> anyhow::Result<Node> {
+    /// `configure` sets how the engine runs containers (the OCI runtime), before any run.
+    async fn build(
+        database_url: &str,
+        paths: &Paths,
+        grades: bool,
+        configure: impl FnOnce(Sandbox) -> Sandbox,
+    ) -> anyhow::Result<Node> {
         tokio::fs::create_dir_all(&paths.data_dir)
             .await
             .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
         let mut grader = grader(paths).await?;
+        grader.sandbox = configure(grader.sandbox);
         let store = Store::open(database_url, &paths.data_dir).await?;
         grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
         tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
@@ -106,7 +114,10 @@ impl Application {
             tracing::warn!(removed = swept, "removed upload staging folders left by an earlier run");
         }
         let workers = config.workers();
-        let Node { grader, store, instance } = Node::build(&config.database_url(&paths.data_dir), paths, workers > 0).await?;
+        let oci_runtime = config.sandbox.oci_runtime.clone();
+        let Node { grader, store, instance } =
+            Node::build(&config.database_url(&paths.data_dir), paths, workers > 0, |sandbox| sandbox.with_oci_runtime(oci_runtime))
+                .await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
         let listener = TcpListener::bind(config.bind)
             .await
@@ -130,6 +141,8 @@ impl Application {
             instance,
             edge: config.edge.clone(),
             metrics: Arc::new(Metrics::default()),
+            // An API node (no workers) keeps no warm containers.
+            warm_pool: if workers == 0 { 0 } else { config.sandbox.warm_pool.unwrap_or(workers) },
         })
     }
 
@@ -149,6 +162,7 @@ impl Application {
             lease: self.lease,
             wakeup: self.state.wakeup.clone(),
             metrics: self.metrics.clone(),
+            warm_pool: self.warm_pool,
         });
         let probes = Probes {
             store: self.state.store.clone(),
@@ -157,6 +171,7 @@ impl Application {
             draining: stop.clone(),
             role: if self.workers > 0 { "api+worker" } else { "api" },
         };
+        let notifications = tokio::spawn(crate::webhooks::run(self.state.clone(), stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
         tokio::spawn(async move {
@@ -168,6 +183,7 @@ impl Application {
         stop.cancel();
         // The API node stops at once: its runs in flight go back to the queue for other workers.
         grading.stop(Duration::ZERO).await;
+        let _ = notifications.await;
         Ok(())
     }
 }
@@ -185,7 +201,7 @@ pub struct WorkerNode {
 
 impl WorkerNode {
     pub async fn build(config: &WorkerConfig, paths: &Paths) -> anyhow::Result<WorkerNode> {
-        let node = Node::build(&config.database_url(&paths.data_dir), paths, true).await?;
+        let node = Node::build(&config.database_url(&paths.data_dir), paths, true, |sandbox| sandbox).await?;
         let metrics_listener = match config.metrics_bind {
             Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("binding {addr} for metrics"))?),
             None => None,
@@ -218,6 +234,8 @@ impl WorkerNode {
             // Jobs are queued by API nodes in other processes; workers find them by polling.
             wakeup: Arc::new(Notify::new()),
             metrics: self.metrics.clone(),
+            // Warm containers on worker nodes are not configured yet: each run makes its own.
+            warm_pool: 0,
         });
         let probes = Probes {
             store: self.node.store.clone(),
@@ -257,6 +275,8 @@ struct GradingSetup {
     lease: Duration,
     wakeup: Arc<Notify>,
     metrics: Arc<Metrics>,
+    /// Created containers kept ready for this node's runs.
+    warm_pool: usize,
 }
 
 /// A node's running workers and its sweeper.
@@ -280,6 +300,11 @@ impl Grading {
             process: worker_prefix(),
             metrics: setup.metrics,
         };
+        let pool_labels = std::collections::HashMap::from([
+            (worker::INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
+            (worker::PROCESS_LABEL.to_owned(), ctx.process.clone()),
+        ]);
+        ctx.grader.sandbox.start_pool(setup.warm_pool, pool_labels);
         let workers = (0..setup.workers)
             .map(|i| tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))))
             .collect();
@@ -301,6 +326,7 @@ impl Grading {
         if let Some(reaper) = self.reaper {
             let _ = reaper.await;
         }
+        self.ctx.grader.sandbox.stop_pool().await;
         // A run cancelled while the engine was still creating its container can leave one behind once
         // the request completes on the engine's side; give such requests a moment, then remove every
         // container this process started.

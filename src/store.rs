@@ -45,7 +45,7 @@ pub struct NewResult<'a> {
     pub duration_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Queued,
@@ -68,7 +68,7 @@ pub struct Submission {
     pub history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub challenge_version: i64,
     pub verdict: String,

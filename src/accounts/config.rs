@@ -36,6 +36,9 @@ pub struct AccessConfig {
     /// Hours a staff sign-in lasts.
     #[arg(long, env = "MLGRADE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
     pub session_hours: u32,
+    /// Outgoing webhooks and Greenhouse callbacks.
+    #[command(flatten)]
+    pub hooks: crate::webhooks::HookConfig,
 }
 
 impl Default for AccessConfig {
@@ -50,6 +53,7 @@ impl Default for AccessConfig {
             smtp_url: None,
             mail_from: None,
             session_hours: 12,
+            hooks: crate::webhooks::HookConfig::default(),
         }
     }
 }

@@ -4,7 +4,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -88,9 +87,30 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 const EXCERPT_CHARS: usize = 64;
 
 /// The error body every API error has: `{"error": {"code", "message"}}`.
+/// Every error the API answers: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthorized`, `invitation_closed`, `forbidden`, `not_found`, `conflict`,
+    /// `payload_too_large`, `request_timeout`, `unsupported_media_type`, `unprocessable`,
+    /// `too_many_requests`, `unavailable` or `internal`.
+    pub code: String,
+    /// What was wrong, in words; never the service's internals.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: &str) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: code.to_owned(), message: cut(message, MAX_MESSAGE_CHARS) } }
+    }
+}
+
 pub fn error_json(status: StatusCode, code: &str, message: &str) -> Response {
-    let message = cut(message, MAX_MESSAGE_CHARS);
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (status, Json(ErrorBody::new(code, message))).into_response()
 }
 
 /// The start of a client's input, for quoting in a message; marked when cut.

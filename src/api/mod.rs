@@ -7,9 +7,11 @@ pub mod challenges;
 pub mod error;
 pub mod invitations;
 pub mod form;
+pub mod greenhouse;
 pub mod openapi;
 pub mod practice;
 pub mod submissions;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +22,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -74,6 +75,13 @@ pub fn router(state: AppState) -> Router {
         .route("/users", post(accounts::post_user).get(accounts::list_users))
         .route("/users/{id}/disable", post(accounts::disable_user))
         .route("/audit", get(accounts::audit_log))
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/webhooks/{id}", get(webhooks::get).delete(webhooks::delete))
+        .route("/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/webhooks/deliveries", get(webhooks::all_deliveries))
+        .route("/webhooks/deliveries/{id}", get(webhooks::delivery))
+        .route("/webhooks/deliveries/{id}/resend", post(webhooks::resend))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Publishing runs the reference solution in the sandbox, which can take the challenge's whole
         // time limit, so this route is outside the request timeout.
@@ -85,6 +93,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        // Greenhouse's Assessment Partner calls (HTTP Basic with an admin's API key).
+        .route("/integrations/greenhouse/list_tests", get(greenhouse::list_tests))
+        .route("/integrations/greenhouse/send_test", post(greenhouse::send_test))
+        .route("/integrations/greenhouse/test_status", get(greenhouse::test_status))
+        .route("/integrations/greenhouse/response_error", post(greenhouse::response_error))
         .merge(crate::web::router(body_limit))
         .fallback(not_found)
         .with_state(state)
@@ -110,17 +123,26 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::custom(|_| {
-            let body = json!({ "error": { "code": "internal", "message": "the service failed to handle this request; it has been logged" } });
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+            error::error_json(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the service failed to handle this request; it has been logged")
         }))
 }
 
+/// `GET /healthz`: the service and its queue.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` (a failing dependency answers 503 with an error body).
+    pub status: &'static str,
+    pub queued: i64,
+    pub running: i64,
+    pub completed: i64,
+}
+
 /// 200 when both the database and the Docker engine answer.
-async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state.store.ping().await.map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
     state.grader.sandbox.ping().await.map_err(|e| ApiError::Unavailable(format!("docker engine: {e}")))?;
     let (queued, running, completed) = state.store.counts().await?;
-    Ok(Json(json!({ "status": "ok", "queued": queued, "running": running, "completed": completed })))
+    Ok(Json(Health { status: "ok", queued, running, completed }))
 }
 
 /// Unknown addresses: a JSON error on the API, a page with the site's navigation elsewhere.
@@ -135,7 +157,7 @@ async fn not_found(viewer: Result<crate::web::MaybeViewer, crate::web::PageError
 
 /// Whether a path belongs to the API (JSON errors) rather than the pages (HTML errors).
 fn is_api(path: &str) -> bool {
-    (path.starts_with("/api/") && path != "/api/docs") || path == "/healthz"
+    (path.starts_with("/api/") && path != "/api/docs") || path == "/healthz" || path.starts_with("/integrations/")
 }
 
 /// How long any request may take, body included, except a bundle upload: that one bounds its body by

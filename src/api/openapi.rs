@@ -3,95 +3,24 @@
 //!
 //! The endpoints of the core contract are described here, beside their handlers' module, by the
 //! `*_doc` items below; the access-control endpoints carry their annotations on the handlers
-//! themselves (`api::accounts`). A test checks that every API route is in the document.
+//! themselves (`api::accounts`). Every body's schema is derived from the type the handler serialises
+//! (`SubmissionView`, `Report`, `ErrorBody` …), never from a copy of it, so the document cannot drift
+//! from what is sent; the multipart forms, which no type deserialises, are the only schemas written
+//! here. Tests check that every API route is in the document and that every field a live service
+//! sends is declared in it.
 
-#![allow(dead_code)] // The `*_doc` functions and schema mirrors exist only to be read by the macros.
+#![allow(dead_code)] // The `*_doc` functions and form schemas exist only to be read by the macros.
 
-use std::collections::BTreeMap;
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::html;
 use serde_json::Value;
+
+use super::error::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-
-/// An error: `{"error": {"code": "...", "message": "..."}}`.
-#[derive(ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(ToSchema)]
-pub struct ErrorDetail {
-    /// `bad_request`, `unauthorized`, `invitation_closed`, `forbidden`, `not_found`, `payload_too_large`,
-    /// `too_many_requests`, `unavailable` or `internal`.
-    code: String,
-    message: String,
-}
-
-/// One grading of a submission.
-#[derive(ToSchema)]
-pub struct HistoryEntry {
-    challenge_version: i64,
-    verdict: String,
-    score: Option<f64>,
-    /// Unix milliseconds.
-    graded_at: i64,
-}
-
-/// A submission as staff see it (a candidate sees `CandidateSubmission`).
-#[derive(ToSchema)]
-pub struct Submission {
-    id: String,
-    challenge: String,
-    /// The version the shown result was graded on, or the version a queued run will use.
-    challenge_version: i64,
-    /// `queued`, `running` or `completed`.
-    status: String,
-    /// Once completed: `accepted`, `wrong_output`, `runtime_error`, `time_limit_exceeded`,
-    /// `memory_limit_exceeded` or `internal_error`.
-    verdict: Option<String>,
-    /// 0–100 from the primary metric on the private part of the hidden test rows.
-    score: Option<f64>,
-    /// The same scale on the public part: what the candidate sees.
-    public_score: Option<f64>,
-    /// Metric name → value on the private part.
-    metrics: Option<BTreeMap<String, f64>>,
-    /// Metric name → value on the public part.
-    public: Option<BTreeMap<String, f64>>,
-    overfitting: Option<Overfitting>,
-    checks: Option<Vec<Check>>,
-    /// Why the verdict is what it is, when that is not obvious.
-    message: Option<String>,
-    /// The program's captured output, cut to a fixed cap with a marker.
-    log: Option<String>,
-    duration_ms: Option<i64>,
-    /// Every grading, oldest first; a regrade adds one and changes none.
-    history: Vec<HistoryEntry>,
-}
-
-#[derive(ToSchema)]
-pub struct Overfitting {
-    metric: String,
-    train_metric: f64,
-    test_metric: f64,
-    gap: f64,
-    threshold: f64,
-    flagged: bool,
-    explanation: String,
-}
-
-#[derive(ToSchema)]
-pub struct Check {
-    /// `train_test_gap`, `public_private_gap`, `underfitting` or `optimism`.
-    name: String,
-    value: Option<f64>,
-    threshold: f64,
-    flagged: bool,
-    explanation: String,
-}
 
 /// The form of `POST /api/v1/submissions`.
 #[derive(ToSchema)]
@@ -124,19 +53,9 @@ pub struct BundleForm {
     bundle: Vec<u8>,
 }
 
-/// `GET /healthz`.
-#[derive(ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    status: String,
-    queued: i64,
-    running: i64,
-    completed: i64,
-}
-
 /// The database and the Docker engine answer.
 #[utoipa::path(get, path = "/healthz", tag = "service",
-    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = super::Health), (status = 503, body = ErrorBody)))]
 fn healthz_doc() {}
 
 /// This document.
@@ -155,7 +74,7 @@ fn create_submission_doc() {}
 
 /// A submission: everything for staff; for a candidate its own, public part only (`CandidateSubmission`).
 #[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions", params(("id" = String, Path)),
-    responses((status = 200, body = Submission), (status = 401, body = ErrorBody),
+    responses((status = 200, body = super::submissions::SubmissionAnswer), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "no such submission, or not the candidate's own")),
     security(("bearer" = [])))]
 fn get_submission_doc() {}
@@ -277,6 +196,11 @@ impl Modify for BearerAuth {
             .description(Some("The admin token, a staff API token, or a candidate's invitation token"))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let basic = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Basic)
+            .description(Some("Greenhouse: an admin's API key as the user name, the password empty"))
+            .build();
+        components.add_security_scheme("greenhouse", SecurityScheme::Http(basic));
     }
 }
 
@@ -294,6 +218,9 @@ impl Modify for BearerAuth {
         super::accounts::revoke_invitation,
         super::accounts::post_token, super::accounts::list_tokens, super::accounts::revoke_token,
         super::accounts::post_user, super::accounts::list_users, super::accounts::disable_user, super::accounts::audit_log,
+        super::webhooks::create, super::webhooks::list, super::webhooks::get, super::webhooks::delete, super::webhooks::ping,
+        super::webhooks::deliveries, super::webhooks::all_deliveries, super::webhooks::delivery, super::webhooks::resend,
+        super::greenhouse::list_tests, super::greenhouse::send_test, super::greenhouse::test_status, super::greenhouse::response_error,
     ),
     components(schemas(super::access::CandidateSubmission))
 )]
@@ -305,6 +232,7 @@ pub struct ApiDoc;
 /// (401), the request deadline (408) and a fault of the service (500). Every error has the error body.
 pub fn json() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the API document serialises");
+    flattened_options(&mut doc);
     // The forms take their fields and nothing else.
     for form in ["SubmissionForm", "PracticeForm", "BundleForm"] {
         if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{form}")) {
@@ -441,5 +369,109 @@ fn type_of(p: &Value) -> String {
         Value::String(t) => t.clone(),
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
         _ => p["oneOf"].as_array().map(|_| "one of several".to_owned()).unwrap_or_else(|| "object".into()),
+    }
+}
+
+
+/// A flattened `Option` (a submission's result: every result field, or none while it is queued) comes
+/// out of the derive as "null or the result", which no object matches; OpenAPI has no word for "all of
+/// these fields or none of them", so the document says the nearest true thing: the object is a full
+/// result, or it lacks some of the result's required fields.
+fn flattened_options(doc: &mut Value) {
+    let schemas = doc.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
+    let Some(all) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    for schema in all.values_mut() {
+        let Some(parts) = schema.get_mut("allOf").and_then(Value::as_array_mut) else { continue };
+        for part in parts.iter_mut() {
+            let Some(target) = nullable_ref(part) else { continue };
+            let required = required_fields(&schemas, &target);
+            *part = serde_json::json!({ "anyOf": [
+                { "$ref": target },
+                { "type": "object", "not": { "required": required } },
+            ] });
+        }
+    }
+}
+
+/// The `$ref` of a `oneOf: [null, {$ref}]`.
+fn nullable_ref(part: &Value) -> Option<String> {
+    let options = part.get("oneOf")?.as_array()?;
+    if options.len() != 2 || !options.iter().any(|o| o["type"] == "null") {
+        return None;
+    }
+    options.iter().find_map(|o| o["$ref"].as_str().map(str::to_owned))
+}
+
+/// Every required field of a schema, through `$ref`s and `allOf`s.
+fn required_fields(schemas: &Value, reference: &str) -> Vec<Value> {
+    let name = reference.rsplit('/').next().unwrap_or(reference);
+    let schema = &schemas[name];
+    let mut out: Vec<Value> = schema["required"].as_array().cloned().unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        match part["$ref"].as_str() {
+            Some(r) => out.extend(required_fields(schemas, r)),
+            None => out.extend(part["required"].as_array().cloned().unwrap_or_default()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The API's routes as the router declares them in `api/mod.rs`: every `.route("path", get(…)
+    /// .post(…))` up to the pages' router, those of the `/api/v1` router prefixed.
+    fn routed() -> BTreeSet<String> {
+        let source = include_str!("mod.rs");
+        let body = &source[source.find("pub fn router(").expect("the router")..];
+        let body = &body[..body.find(".merge(crate::web::router").expect("the pages are merged after the API")];
+        let nested_from = body.find("Router::new()\n        .route(\"/healthz\"").expect("the outer router");
+        let mut out = BTreeSet::new();
+        for (at, _) in body.match_indices(".route(") {
+            let rest = &body[at + 7..];
+            let rest = rest.trim_start();
+            let Some(rest) = rest.strip_prefix('"') else { continue };
+            let path = &rest[..rest.find('"').unwrap()];
+            // The methods: up to the next route.
+            let end = rest.find(".route(").unwrap_or(rest.len());
+            let prefix = if at < nested_from { "/api/v1" } else { "" };
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let call = format!("{method}(");
+                let found = rest[..end].match_indices(&call).any(|(i, _)| i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric() && rest.as_bytes()[i - 1] != b'_');
+                if found {
+                    out.insert(format!("{} {prefix}{}", method.to_uppercase(), path.replace("{*path}", "{path}")));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_of_the_router_is_in_the_document_and_nothing_else() {
+        let doc = json();
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        let routed = routed();
+        assert!(routed.len() > 30, "the router's routes were found: {routed:?}");
+        assert_eq!(documented, routed, "the document and the router differ");
+    }
+
+    #[test]
+    fn a_queued_submission_and_a_graded_one_both_fit_the_schema() {
+        let doc = json();
+        let view = &doc["components"]["schemas"]["SubmissionView"];
+        let result = view["allOf"].as_array().unwrap().iter().find(|p| p.get("anyOf").is_some()).expect("the result part");
+        assert_eq!(result["anyOf"][0]["$ref"], "#/components/schemas/ResultView");
+        let missing = result["anyOf"][1]["not"]["required"].as_array().unwrap();
+        for field in ["verdict", "metrics", "log", "duration_ms"] {
+            assert!(missing.iter().any(|f| f == field), "{field} is among the result's fields: {missing:?}");
+        }
     }
 }

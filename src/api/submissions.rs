@@ -16,7 +16,7 @@ use crate::grading::Report;
 use crate::store::{HistoryEntry, Regrade, Status, Submission};
 
 /// A submission as the API and the `grade` command print it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmissionView {
     pub id: String,
     pub challenge: String,
@@ -29,7 +29,7 @@ pub struct SubmissionView {
     pub history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultView {
     #[serde(flatten)]
     pub report: Report,
@@ -172,15 +172,25 @@ fn parse_id(raw: &str) -> ApiResult<SubmissionId> {
     raw.parse().map_err(|_| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(raw))))
 }
 
+/// What `GET /api/v1/submissions/{id}` answers: everything for staff, the public part for the
+/// candidate who made it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SubmissionAnswer {
+    Staff(SubmissionView),
+    Candidate(access::CandidateSubmission),
+}
+
 /// `GET /api/v1/submissions/{id}`: everything for staff; for a candidate, its own submission's public
 /// part only (anyone else's is a 404).
-pub async fn get(principal: Principal, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<axum::response::Response> {
+pub async fn get(principal: Principal, State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<SubmissionAnswer>> {
     let id = parse_id(&raw)?;
     if let Principal::Candidate(candidate) = &principal {
-        return Ok(Json(access::candidate_submission(&state, candidate, &id.to_string()).await?).into_response());
+        let own = access::candidate_submission(&state, candidate, &id.to_string()).await?;
+        return Ok(Json(SubmissionAnswer::Candidate(own)));
     }
     let submission = state.store.submission(id).await?.ok_or_else(|| ApiError::NotFound(format!("no submission '{}'", super::error::excerpt(&raw))))?;
-    Ok(Json(SubmissionView::from(submission)).into_response())
+    Ok(Json(SubmissionAnswer::Staff(SubmissionView::from(submission))))
 }
 
 /// `GET /api/v1/submissions/{id}/predictions`: the test predictions as CSV.

@@ -28,7 +28,7 @@ use predictions::{parse_proba, Predictions, Truth};
 pub use runs::{combine_runs, SeededRun};
 pub use split::{public_private_split, splitmix64};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Accepted,
@@ -53,7 +53,7 @@ impl Verdict {
 }
 
 /// The train-versus-test comparison on the primary metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Overfitting {
     pub metric: String,
     pub train_metric: f64,
@@ -70,7 +70,7 @@ pub struct Overfitting {
 
 /// One check of how the model generalises, with its numbers, its threshold and a sentence for the
 /// interviewer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Check {
     /// `train_test_gap`, `public_private_gap`, `underfitting` or `optimism`.
     pub name: String,
@@ -84,7 +84,7 @@ pub struct Check {
 }
 
 /// The graded result of one run, stored as it is and returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub verdict: Verdict,
     /// 0–100 from the primary metric on the private part; only for accepted runs.
@@ -134,7 +134,7 @@ pub struct Report {
 }
 
 /// One of several seeded runs of the same file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunScore {
     pub seed: u64,
     pub verdict: Verdict,
@@ -144,7 +144,7 @@ pub struct RunScore {
 }
 
 /// What a run cost, measured outside the candidate's reach.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Resources {
     pub cpu_seconds: f64,
     pub wall_seconds: f64,

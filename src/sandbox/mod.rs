@@ -5,15 +5,22 @@
 //! off, a service-enforced wall-clock deadline, and forced removal. Inputs go in as a tar on stdin and
 //! outputs come back on the attach stream: with a read-only root the archive endpoints cannot reach the
 //! tmpfs, and streams work the same against a remote engine.
+//!
+//! A container is made for one (image, limits, seed) and starts before its job exists: the supervisor
+//! forks the child interpreter (numpy imported, hash seed set) and waits for the job on stdin. The warm
+//! [`pool`] keeps such containers ready so creation and interpreter start leave a run's critical path;
+//! without a ready one a run makes its own the same way. Either way a container runs one job and goes.
 
 pub mod engine;
 mod output;
+pub mod pool;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bollard::container::{
-    AttachContainerOptions, Config, CreateContainerOptions, InspectContainerOptions, KillContainerOptions,
+    AttachContainerOptions, AttachContainerResults, Config, CreateContainerOptions, InspectContainerOptions, KillContainerOptions,
     ListContainersOptions, LogOutput, RemoveContainerOptions, WaitContainerOptions,
 };
 use bollard::models::{HostConfig, HostConfigLogConfig};
@@ -24,6 +31,7 @@ use tokio::io::AsyncWriteExt;
 use crate::domain::Limits;
 pub use output::CappedLog;
 use output::CappedBuffer;
+pub use pool::PoolStats;
 
 /// Label present on every container this service creates, so leftovers can be found after a crash.
 pub const MANAGED_LABEL: &str = "mlgrade.managed";
@@ -36,10 +44,24 @@ pub const RESULT_CAP: usize = 64 * 1024 * 1024;
 /// Most bytes of the candidate's own output kept, split between its head and its tail.
 pub const LOG_CAP: usize = 64 * 1024;
 
-const BOOTSTRAP: &str = include_str!("bootstrap.py");
-/// PID 1 after the bootstrap: runs the harness as its child, enforces the CPU-time limit and reports the
-/// cgroup's CPU time and peak memory in a frame the child cannot write.
+/// PID 1, passed on the command line: receives the job, runs the harness as its child, enforces the
+/// CPU-time limit and reports the cgroup's CPU time and peak memory in a frame the child cannot write.
 const SUPERVISOR: &str = include_str!("supervisor.py");
+/// The child's first code: imports numpy, then waits for the supervisor to release it into the job.
+const ZYGOTE: &str = include_str!("zygote.py");
+/// How long a started container waits for its job before it ends itself: the bound on a warm container
+/// whose service died without closing its stdin (a remote engine behind a half-open connection).
+const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// Host threads granted on top of the pids limit under another OCI runtime: gVisor's kernel runs in the
+/// container's cgroup, so its own threads count against the pids limit (a limit of 32 stops it before
+/// the first process starts), while the candidate's processes are its tasks, bounded by the memory
+/// limit instead.
+const RUNTIME_THREADS: u64 = 256;
+/// Exit code of a container whose supervisor never got a job (its service died, or it waited too long);
+/// see supervisor.py. Such a container holds nothing and nobody waits for it, so any sweeper removes it.
+pub const NO_JOB_EXIT: i64 = 86;
+/// Label on warm containers; their job is not known when they are made, so they carry no job label.
+pub const POOL_LABEL: &str = "mlgrade.pool";
 /// How much earlier than the service the supervisor enforces the wall clock, so that it can still
 /// report what the run used.
 const SUPERVISOR_HEADSTART: Duration = Duration::from_secs(5);
@@ -67,6 +89,10 @@ pub struct RunSpec {
 /// How a run ended, as the engine and the deadline saw it.
 #[derive(Debug)]
 pub struct RunOutcome {
+    /// The container that ran the job (removed by now).
+    pub container: String,
+    /// The container was made ahead of time by the warm pool.
+    pub warm: bool,
     pub exit_code: i64,
     pub oom_killed: bool,
     pub timed_out: bool,
@@ -128,51 +154,102 @@ fn docker_err(context: &'static str) -> impl FnOnce(bollard::errors::Error) -> S
 /// A handle on the Docker engine used for sandboxed runs.
 #[derive(Clone)]
 pub struct Sandbox {
-    docker: Docker,
+    launcher: Launcher,
+    /// Set once when a service starts its workers; shared by every clone of this handle.
+    pool: Arc<OnceLock<pool::Pool>>,
 }
 
-impl Sandbox {
-    /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an API version.
-    pub async fn connect() -> Result<Sandbox, SandboxError> {
-        let docker = engine::connect().map_err(docker_err("connecting"))?;
-        let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
-        Ok(Sandbox { docker })
+/// What a container is made for: everything fixed when its interpreter starts. The seed belongs here
+/// because Python's hash seed is set at interpreter start, before the job exists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContainerKey {
+    pub image: String,
+    pub limits: LimitsKey,
+    pub seed: u32,
+}
+
+/// [`Limits`] as a hashable key (the CPU share by its bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LimitsKey {
+    time_seconds: u64,
+    memory_mb: u64,
+    cpus_bits: u64,
+    pids: u64,
+    tmpfs_mb: u64,
+}
+
+impl ContainerKey {
+    pub fn of(spec: &RunSpec) -> ContainerKey {
+        let l = &spec.limits;
+        let limits = LimitsKey {
+            time_seconds: l.time_seconds,
+            memory_mb: l.memory_mb,
+            cpus_bits: l.cpus.to_bits(),
+            pids: l.pids,
+            tmpfs_mb: l.tmpfs_mb,
+        };
+        ContainerKey { image: spec.image.clone(), limits, seed: spec.seed }
     }
 
-    pub fn docker(&self) -> &Docker {
-        &self.docker
+    fn limits(&self) -> Limits {
+        let l = &self.limits;
+        Limits {
+            time_seconds: l.time_seconds,
+            memory_mb: l.memory_mb,
+            cpus: f64::from_bits(l.cpus_bits),
+            pids: l.pids,
+            tmpfs_mb: l.tmpfs_mb,
+        }
     }
+}
 
-    pub async fn ping(&self) -> Result<(), SandboxError> {
-        self.docker.ping().await.map_err(docker_err("ping"))?;
-        Ok(())
+impl std::fmt::Display for ContainerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = self.limits();
+        write!(
+            f,
+            "{} seed {} ({} s, {} MB, {} cpus, {} pids, {} MB tmpfs)",
+            self.image, self.seed, l.time_seconds, l.memory_mb, l.cpus, l.pids, l.tmpfs_mb
+        )
     }
+}
 
-    /// Runs one job to its end and always removes the container, also when this future is dropped.
-    pub async fn run(&self, spec: RunSpec) -> Result<RunOutcome, SandboxError> {
-        let job_tar = pack(&spec)?;
+/// Makes and starts containers: the engine, and the OCI runtime they run under.
+#[derive(Clone)]
+struct Launcher {
+    docker: Docker,
+    /// An OCI runtime registered with the engine (gVisor's `runsc`, say); the engine's default if unset.
+    runtime: Option<String>,
+}
+
+/// A started container waiting for its job, with the attach streams that feed and read it, removed
+/// when dropped unless removed before.
+struct Launched {
+    id: String,
+    attach: AttachContainerResults,
+    guard: RemoveOnDrop,
+}
+
+impl Launcher {
+    /// Creates, attaches and starts a container for `key`; its supervisor then waits for the job.
+    async fn launch(&self, key: &ContainerKey, labels: &HashMap<String, String>) -> Result<Launched, SandboxError> {
         let name = format!("mlgrade-{}", uuid::Uuid::new_v4().simple());
         // Armed before the create request, by name: a run dropped mid-request still removes what the
         // engine goes on to create.
-        let guard = RemoveOnDrop { docker: self.docker.clone(), id: Some(name.clone()) };
+        let guard = RemoveOnDrop { docker: self.docker.clone(), id: Some(name.clone()), held: None };
         let created = self
             .docker
             .create_container(
                 Some(CreateContainerOptions { name: name.as_str(), platform: None }),
-                container_config(&spec),
+                container_config(key, labels, self.runtime.as_deref()),
             )
             .await
             .map_err(docker_err("creating the container"))?;
-        let outcome = self.drive(&created.id, job_tar, spec.limits.wall_clock()).await;
-        guard.remove_now().await;
-        outcome
-    }
-
-    async fn drive(&self, id: &str, job_tar: Vec<u8>, deadline: Duration) -> Result<RunOutcome, SandboxError> {
+        // Attached before the start so nothing the container writes is missed.
         let attach = self
             .docker
             .attach_container(
-                id,
+                &created.id,
                 Some(AttachContainerOptions::<String> {
                     stdin: Some(true),
                     stdout: Some(true),
@@ -183,10 +260,97 @@ impl Sandbox {
             )
             .await
             .map_err(docker_err("attaching"))?;
-        let started = Instant::now();
-        self.docker.start_container::<String>(id, None).await.map_err(docker_err("starting"))?;
+        self.docker.start_container::<String>(&created.id, None).await.map_err(docker_err("starting"))?;
         crate::metrics::SANDBOX.container_started();
+        Ok(Launched { id: created.id, attach, guard })
+    }
+}
 
+impl Sandbox {
+    /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an API version.
+    pub async fn connect() -> Result<Sandbox, SandboxError> {
+        let docker = engine::connect().map_err(docker_err("connecting"))?;
+        let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
+        Ok(Sandbox { launcher: Launcher { docker, runtime: None }, pool: Default::default() })
+    }
+
+    /// Runs every container under `runtime` (an OCI runtime registered with the engine, such as
+    /// gVisor's `runsc`) instead of the engine's default.
+    pub fn with_oci_runtime(mut self, runtime: Option<String>) -> Sandbox {
+        self.launcher.runtime = runtime.filter(|r| !r.is_empty());
+        self
+    }
+
+    pub fn docker(&self) -> &Docker {
+        &self.launcher.docker
+    }
+
+    pub async fn ping(&self) -> Result<(), SandboxError> {
+        self.docker().ping().await.map_err(docker_err("ping"))?;
+        Ok(())
+    }
+
+    /// Starts the warm pool: up to `size` started containers kept ready for the keys runs asked for
+    /// most recently, each labelled with `labels` (so sweepers know whose they are). Does nothing when
+    /// `size` is 0 or a pool runs already. The pool refills in the background until [`Self::stop_pool`].
+    pub fn start_pool(&self, size: usize, labels: HashMap<String, String>) {
+        if size == 0 || self.pool.get().is_some() {
+            return;
+        }
+        let _ = self.pool.set(pool::Pool::start(self.launcher.clone(), size, labels));
+    }
+
+    /// Stops refilling and removes every idle warm container.
+    pub async fn stop_pool(&self) {
+        if let Some(pool) = self.pool.get() {
+            pool.stop().await;
+        }
+    }
+
+    /// What the warm pool holds and has done, for metrics; `None` without a pool.
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        self.pool.get().map(pool::Pool::stats)
+    }
+
+    /// Runs one job to its end and always removes the container, also when this future is dropped. A
+    /// warm container made for the same image, limits and seed is used when the pool has one ready.
+    pub async fn run(&self, spec: RunSpec) -> Result<RunOutcome, SandboxError> {
+        let job_tar = pack(&spec)?;
+        let key = ContainerKey::of(&spec);
+        let warm = self.pool.get().and_then(|p| p.take(&key));
+        let is_warm = warm.is_some();
+        let launched = match warm {
+            Some(launched) => launched,
+            None => {
+                let mut labels = spec.labels.clone();
+                labels.insert(MANAGED_LABEL.to_owned(), "true".to_owned());
+                self.launcher.launch(&key, &labels).await?
+            }
+        };
+        let Launched { id, attach, guard } = launched;
+        let outcome = self.drive(&id, attach, job_tar, spec.limits.wall_clock()).await;
+        if is_warm {
+            // The job is over and the container stopped; removing it need not delay the result. The
+            // pool accounts for it until it is gone, and a sweeper takes it if this process dies first.
+            drop(guard);
+        } else {
+            guard.remove_now().await;
+        }
+        outcome.map(|mut o| {
+            o.container = id;
+            o.warm = is_warm;
+            o
+        })
+    }
+
+    async fn drive(
+        &self,
+        id: &str,
+        attach: AttachContainerResults,
+        job_tar: Vec<u8>,
+        deadline: Duration,
+    ) -> Result<RunOutcome, SandboxError> {
+        let started = Instant::now();
         let mut stdin = attach.input;
         // A candidate that exits early closes stdin; a failed write then says nothing about the service.
         let feeder = tokio::spawn(async move {
@@ -214,7 +378,7 @@ impl Sandbox {
             _ => (CappedBuffer::new(RESULT_CAP), CappedLog::new(LOG_CAP)),
         };
         let state = self
-            .docker
+            .docker()
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
             .map_err(docker_err("inspecting"))?
@@ -223,6 +387,8 @@ impl Sandbox {
         let result_overflow = result.overflowed();
         let (usage, result) = split_frame(result.into_bytes());
         Ok(RunOutcome {
+            container: id.to_owned(),
+            warm: false,
             exit_code: usage.map(|u| u.exit_code).or(state.exit_code).unwrap_or(-1),
             oom_killed: state.oom_killed.unwrap_or(false),
             timed_out,
@@ -237,7 +403,7 @@ impl Sandbox {
     /// Waits for the container to stop; a non-zero exit is an outcome, not an error.
     async fn wait(&self, id: &str) -> Result<(), SandboxError> {
         let mut stream = self
-            .docker
+            .docker()
             .wait_container(id, Some(WaitContainerOptions { condition: "not-running" }));
         match stream.next().await {
             Some(Ok(_)) | None => Ok(()),
@@ -247,55 +413,124 @@ impl Sandbox {
     }
 
     async fn kill(&self, id: &str) {
-        if let Err(e) = self.docker.kill_container(id, Some(KillContainerOptions { signal: "SIGKILL" })).await {
+        if let Err(e) = self.docker().kill_container(id, Some(KillContainerOptions { signal: "SIGKILL" })).await {
             // The container may have exited on its own between the deadline and the kill.
             tracing::debug!(container = id, error = %e, "kill after deadline");
         }
     }
 
-    /// Containers this service labelled, with their labels, whatever their state.
+    /// Containers this service labelled that a sweeper may judge, with their labels. Warm containers
+    /// that are accounted for are left out: those this process's pool holds or runs a job in, and any
+    /// still running (an idle one ends by itself when the service holding its stdin goes, and a busy one
+    /// at its supervisor's deadline). A stopped warm container of another process is an orphan.
     pub async fn labelled_containers(&self) -> Result<Vec<(String, HashMap<String, String>)>, SandboxError> {
+        let held = self.pool.get().map(pool::Pool::held).unwrap_or_default();
+        Ok(self
+            .managed_containers()
+            .await?
+            .into_iter()
+            .filter(|c| !(c.labels.contains_key(POOL_LABEL) && (c.running || held.contains(&c.id))))
+            .map(|c| (c.id, c.labels))
+            .collect())
+    }
+
+    /// Removes warm containers that stopped without ever getting a job, whichever service made them:
+    /// the idle containers of services that are gone. Returns how many.
+    pub async fn remove_jobless(&self) -> Result<usize, SandboxError> {
+        remove_jobless(self.docker()).await
+    }
+
+    /// Every container this service labelled, whatever its state.
+    async fn managed_containers(&self) -> Result<Vec<Managed>, SandboxError> {
         let filters = HashMap::from([("label".to_string(), vec![format!("{MANAGED_LABEL}=true")])]);
         let list = self
-            .docker
+            .docker()
             .list_containers(Some(ListContainersOptions { all: true, filters, ..Default::default() }))
             .await
             .map_err(docker_err("listing containers"))?;
         Ok(list
             .into_iter()
-            .filter_map(|c| Some((c.id?, c.labels.unwrap_or_default())))
+            .filter_map(|c| {
+                Some(Managed {
+                    running: c.state.as_deref() == Some("running"),
+                    id: c.id?,
+                    labels: c.labels.unwrap_or_default(),
+                })
+            })
             .collect())
     }
 
     /// Removes every container of this service whose `label` is `value`.
     pub async fn remove_labelled(&self, label: &str, value: &str) -> Result<(), SandboxError> {
-        for (id, labels) in self.labelled_containers().await? {
-            if labels.get(label).map(String::as_str) == Some(value) {
-                self.remove(&id).await?;
+        for c in self.managed_containers().await? {
+            if c.labels.get(label).map(String::as_str) == Some(value) {
+                self.remove(&c.id).await?;
             }
         }
         Ok(())
     }
 
     pub async fn remove(&self, id: &str) -> Result<(), SandboxError> {
-        remove_forced(&self.docker, id).await.map_err(docker_err("removing a container"))
+        remove_forced(self.docker(), id).await.map_err(docker_err("removing a container"))
     }
 }
 
-fn container_config(spec: &RunSpec) -> Config<String> {
-    let limits = &spec.limits;
-    let mut labels = spec.labels.clone();
-    labels.insert(MANAGED_LABEL.to_owned(), "true".to_owned());
+async fn remove_jobless(docker: &Docker) -> Result<usize, SandboxError> {
+    let filters = HashMap::from([
+        ("label".to_string(), vec![POOL_LABEL.to_string()]),
+        ("status".to_string(), vec!["exited".to_string()]),
+        ("exited".to_string(), vec![NO_JOB_EXIT.to_string()]),
+    ]);
+    let list = docker
+        .list_containers(Some(ListContainersOptions { all: true, filters, ..Default::default() }))
+        .await
+        .map_err(docker_err("listing jobless warm containers"))?;
+    let mut removed = 0;
+    for id in list.into_iter().filter_map(|c| c.id) {
+        remove_forced(docker, &id).await.map_err(docker_err("removing a jobless warm container"))?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// A labelled container as the engine lists it.
+struct Managed {
+    id: String,
+    labels: HashMap<String, String>,
+    running: bool,
+}
+
+/// The container's settings: every hardening setting, the limits, and the supervisor with this
+/// container's own settings (seed, time limits) on the command line. The job comes later, on stdin.
+fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtime: Option<&str>) -> Config<String> {
+    let limits = key.limits();
+    let limits = &limits;
+    let settings = serde_json::json!({
+        "seed": key.seed,
+        "cpu_seconds": limits.time_seconds,
+        "wall_seconds": limits.wall_clock().as_secs_f64() - SUPERVISOR_HEADSTART.as_secs_f64(),
+        "result_cap": RESULT_CAP,
+        "idle_seconds": IDLE_LIMIT.as_secs(),
+    });
     let tmpfs = HashMap::from([
         (WORK_DIR.to_owned(), format!("rw,nosuid,nodev,size={}m,mode=1777", limits.tmpfs_mb)),
         ("/tmp".to_owned(), "rw,nosuid,nodev,noexec,size=8m,mode=1777".to_owned()),
     ]);
     let threads = (limits.cpus.ceil() as u64).max(1).to_string();
     Config {
-        image: Some(spec.image.clone()),
+        image: Some(key.image.clone()),
         // -I keeps the environment and the working directory out of Python's import path and settings,
         // so -B (no bytecode files) and -u (unbuffered output) are given as flags.
-        cmd: Some(vec!["python3".into(), "-I".into(), "-B".into(), "-u".into(), "-c".into(), BOOTSTRAP.into()]),
+        cmd: Some(vec![
+            "python3".into(),
+            "-I".into(),
+            "-B".into(),
+            "-u".into(),
+            "-c".into(),
+            SUPERVISOR.into(),
+            ZYGOTE.into(),
+            settings.to_string(),
+        ]),
         user: Some(SANDBOX_USER.into()),
         // A fixed, minimal environment: nothing of the service's own environment enters the sandbox.
         env: Some(vec![
@@ -313,13 +548,14 @@ fn container_config(spec: &RunSpec) -> Config<String> {
         stdin_once: Some(true),
         tty: Some(false),
         network_disabled: Some(true),
-        labels: Some(labels),
+        labels: Some(labels.clone()),
         host_config: Some(HostConfig {
+            runtime: runtime.map(str::to_owned),
             network_mode: Some("none".into()),
             readonly_rootfs: Some(true),
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(vec!["no-new-privileges".into()]),
-            pids_limit: Some(limits.pids as i64),
+            pids_limit: Some((limits.pids + if runtime.is_some() { RUNTIME_THREADS } else { 0 }) as i64),
             memory: Some(limits.memory_bytes()),
             memory_swap: Some(limits.memory_bytes()),
             nano_cpus: Some(limits.nano_cpus()),
@@ -333,23 +569,12 @@ fn container_config(spec: &RunSpec) -> Config<String> {
     }
 }
 
-/// Builds the tar streamed into the container: the supervisor, its settings and the job's files. Fixed
-/// owners and times keep it reproducible.
+/// Builds the tar streamed into the container: the seeding wrapper and the job's files. Fixed owners
+/// and times keep it reproducible.
 fn pack(spec: &RunSpec) -> std::io::Result<Vec<u8>> {
-    let settings = serde_json::json!({
-        "seed": spec.seed,
-        "cpu_seconds": spec.limits.time_seconds,
-        "wall_seconds": spec.limits.wall_clock().as_secs_f64() - SUPERVISOR_HEADSTART.as_secs_f64(),
-        "result_cap": RESULT_CAP,
-    });
-    let own = [
-        ("supervisor.py", SUPERVISOR.as_bytes().to_vec()),
-        ("seeded.py", SEEDED.as_bytes().to_vec()),
-        ("supervisor.json", settings.to_string().into_bytes()),
-    ];
+    let own = [("seeded.py", SEEDED.as_bytes())];
     let mut builder = tar::Builder::new(Vec::new());
-    let own = own.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
-    for (name, bytes) in own.chain(spec.files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice()))) {
+    for (name, bytes) in own.into_iter().chain(spec.files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice()))) {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
@@ -405,6 +630,8 @@ async fn remove_forced(docker: &Docker, id: &str) -> Result<(), bollard::errors:
 struct RemoveOnDrop {
     docker: Docker,
     id: Option<String>,
+    /// The warm pool's set of the containers it accounts for; the id leaves it once removed.
+    held: Option<Arc<Mutex<HashSet<String>>>>,
 }
 
 impl RemoveOnDrop {
@@ -413,7 +640,14 @@ impl RemoveOnDrop {
             if let Err(e) = remove_forced(&self.docker, &id).await {
                 tracing::error!(container = %id, error = %e, "could not remove a sandbox container");
             }
+            release(self.held.take(), &id);
         }
+    }
+}
+
+fn release(held: Option<Arc<Mutex<HashSet<String>>>>, id: &str) {
+    if let Some(held) = held {
+        held.lock().expect("pool lock").remove(id);
     }
 }
 
@@ -421,11 +655,13 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
             let docker = self.docker.clone();
+            let held = self.held.take();
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 handle.spawn(async move {
                     if let Err(e) = remove_forced(&docker, &id).await {
                         tracing::error!(container = %id, error = %e, "could not remove a cancelled run");
                     }
+                    release(held, &id);
                 });
             }
         }

@@ -1,5 +1,12 @@
 """PID 1 of every sandbox: runs the harness as a child and reports, out of the child's reach, how it ended.
 
+Started with the container, before any job exists: `python3 -I -c SUPERVISOR ZYGOTE SETTINGS`, where
+SETTINGS carry the run's seed and limits. It forks the child at once (an interpreter with the run's
+hash seed that imports numpy while the container waits; see zygote.py), then waits for the job: a tar
+of its files streamed into stdin, unpacked into /sandbox. A container made ahead of time (the warm
+pool) and one made for the job go through the very same steps, so they give the same results; only
+the waiting differs. Limits and clocks start when the child is released, not when the container starts.
+
 The child (the harness with the candidate's code) gets a pipe as its stdout, which the harness keeps as
 its result channel after pointing the candidate's own stdout at stderr, the log. This process keeps the
 container's stdout for one frame:
@@ -20,9 +27,16 @@ import resource
 import select
 import signal
 import sys
+import tarfile
 import time
 
 POLL_SECONDS = 0.05
+# Exit code of a container that never got a job: whoever finds it stopped may remove it. After a job the
+# container never exits with it (the frame carries the harness's real code).
+NO_JOB_EXIT = 86
+WORK_DIR = "/sandbox"
+# File descriptors of the child before its job: the go pipe as stdin, and the readiness pipe.
+CHILD_GO_FD, CHILD_READY_FD = 0, 3
 
 
 def make_non_dumpable():
@@ -58,6 +72,32 @@ def cgroup_cpu_seconds():
     return None if usec is None else usec / 1e6
 
 
+def process_cpu_seconds():
+    """CPU time of every process in the container's PID namespace, for runtimes without cgroup
+    accounting inside (gVisor): this process, its reaped descendants, and every live one in /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = own_cpu_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += children.ru_utime + children.ru_stime
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # utime, stime, and cutime, cstime: what its own reaped children used.
+        total += sum(int(v) for v in fields[11:15]) / ticks
+    return total
+
+
+def sandbox_cpu_seconds():
+    cpu = cgroup_cpu_seconds()
+    return process_cpu_seconds() if cpu is None else cpu
+
+
 def cgroup_peak_memory_mb():
     for path in ("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", "/sys/fs/cgroup/memory.peak"):
         peak = read_number(path)
@@ -71,20 +111,60 @@ def own_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def start_child(settings, result_w):
+def start_child(settings, zygote, result_w, go_r, ready_w):
+    """Forks the child that becomes the harness; it waits on `go_r` until the job is unpacked."""
     pid = os.fork()
     if pid == 0:
         try:
+            os.dup2(go_r, CHILD_GO_FD)
             os.dup2(result_w, 1)
+            os.dup2(ready_w, CHILD_READY_FD)
             os.setsid()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
                 signal.signal(sig, signal.SIG_DFL)
-            seed = str(settings["seed"])
-            env = dict(os.environ, PYTHONHASHSEED=seed)
-            os.execve(sys.executable, [sys.executable, "-s", "-B", "-u", "seeded.py"], env)
+            # The hash seed is fixed when an interpreter starts, hence a fresh one for the child.
+            env = dict(os.environ, PYTHONHASHSEED=str(settings["seed"]))
+            os.execve(sys.executable, [sys.executable, "-s", "-B", "-u", "-c", zygote], env)
         finally:
             os._exit(127)
     return pid
+
+
+def receive_job(idle_seconds):
+    """Unpacks the job from stdin into the work directory. False when none came within `idle_seconds`
+    or the stream ended first (the service that held this container is gone)."""
+    ready, _, _ = select.select([0], [], [], idle_seconds)
+    if not ready:
+        return False
+    try:
+        with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as job:
+            job.extractall(WORK_DIR)
+    except (tarfile.TarError, OSError):
+        return False
+    return os.path.exists(os.path.join(WORK_DIR, "seeded.py"))
+
+
+def wait_ready(ready_r, deadline):
+    """Waits for the child to finish its imports (or to die trying), at most until the deadline."""
+    select.select([ready_r], [], [], max(deadline - time.monotonic(), 0.0))
+    os.close(ready_r)
+
+
+def wake_on_child_exit():
+    """A pipe that becomes readable when a child ends, so the loop below notices at once instead of at
+    its next poll."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    return wake_r
+
+
+def drain(fd):
+    try:
+        os.read(fd, 4096)
+    except BlockingIOError:
+        pass
 
 
 def kill_the_rest(child):
@@ -110,24 +190,40 @@ def main():
     # container never reach it).
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
-    with open("supervisor.json") as f:
-        settings = json.load(f)
-    os.remove("supervisor.json")
+    zygote, settings = sys.argv[1], json.loads(sys.argv[2])
+    os.chdir(WORK_DIR)
     cpu_limit = float(settings["cpu_seconds"])
-    deadline = time.monotonic() + float(settings["wall_seconds"])
     result_cap = int(settings["result_cap"])
 
+    wake_r = wake_on_child_exit()
     result_r, result_w = os.pipe()
-    baseline_cpu = (cgroup_cpu_seconds() or 0.0) - own_cpu_seconds()
-    child = start_child(settings, result_w)
-    os.close(result_w)
+    go_r, go_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    child = start_child(settings, zygote, result_w, go_r, ready_w)
+    for fd in (result_w, go_r, ready_w):
+        os.close(fd)
+    if not receive_job(float(settings["idle_seconds"])):
+        kill_the_rest(child)
+        sys.exit(NO_JOB_EXIT)
+    os.close(0)
+    deadline = time.monotonic() + float(settings["wall_seconds"])
+    wait_ready(ready_r, deadline)
+    # The child's imports ran before the job existed; the candidate's CPU time starts here.
+    baseline_cpu = sandbox_cpu_seconds() - own_cpu_seconds()
+    try:
+        os.write(go_w, b"g")
+    except OSError:
+        pass  # the child died before its job; its status below says how
+    os.close(go_w)
 
     chunks, kept, open_pipe = [], 0, True
     status, cpu_exceeded, wall_exceeded = None, False, False
     while status is None or open_pipe:
         if open_pipe:
-            ready, _, _ = select.select([result_r], [], [], POLL_SECONDS)
-            if ready:
+            ready, _, _ = select.select([result_r, wake_r], [], [], POLL_SECONDS)
+            if wake_r in ready:
+                drain(wake_r)
+            if result_r in ready:
                 chunk = os.read(result_r, 1 << 16)
                 if not chunk:
                     open_pipe = False
@@ -135,7 +231,9 @@ def main():
                     chunks.append(chunk[: result_cap - kept])
                     kept += len(chunk)
         else:
-            time.sleep(POLL_SECONDS)
+            ready, _, _ = select.select([wake_r], [], [], POLL_SECONDS)
+            if ready:
+                drain(wake_r)
         # Reap every process that ends (orphans are re-parented here); note the harness's own status.
         while True:
             try:
@@ -147,7 +245,7 @@ def main():
             if pid == child:
                 status = st
         stopped = cpu_exceeded or wall_exceeded
-        if not stopped and (cgroup_cpu_seconds() or 0.0) - baseline_cpu - own_cpu_seconds() > cpu_limit:
+        if not stopped and sandbox_cpu_seconds() - baseline_cpu - own_cpu_seconds() > cpu_limit:
             cpu_exceeded = stopped = True
             kill_the_rest(child)
         if not stopped and time.monotonic() > deadline:
@@ -162,12 +260,7 @@ def main():
                 open_pipe = False
     kill_the_rest(child)
 
-    cpu = cgroup_cpu_seconds()
-    if cpu is None:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = children.ru_utime + children.ru_stime
-    else:
-        cpu -= baseline_cpu + own_cpu_seconds()
+    cpu = sandbox_cpu_seconds() - baseline_cpu - own_cpu_seconds()
     peak = cgroup_peak_memory_mb()
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -178,12 +271,17 @@ def main():
         "cpu_exceeded": cpu_exceeded,
         "wall_exceeded": wall_exceeded,
     }
-    out = sys.stdout.buffer
-    out.write(json.dumps(header).encode() + b"\n")
+    write_all(1, json.dumps(header).encode() + b"\n")
     for chunk in chunks:
-        out.write(chunk)
-    out.flush()
-    sys.exit(header["exit_code"])
+        write_all(1, chunk)
+    sys.exit(1 if header["exit_code"] == NO_JOB_EXIT else header["exit_code"])
+
+
+def write_all(fd, data):
+    """A write may take only part of the bytes (a signal, a runtime such as gVisor): go on until all are."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 main()

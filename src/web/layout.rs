@@ -68,6 +68,7 @@ fn nav(viewer: Option<&Viewer>) -> Markup {
                     @if u.is_admin() {
                         a href="/admin/users" { "Users" }
                         a href="/admin/audit" { "Audit log" }
+                        a href="/admin/webhooks" { "Webhooks" }
                     }
                     a href="/tokens" { "API tokens" }
                     a href="/api/docs" { "API" }

@@ -18,6 +18,7 @@ mod review;
 pub mod markdown;
 mod session;
 mod staff;
+mod webhooks;
 mod similarity;
 
 use axum::extract::DefaultBodyLimit;
@@ -135,6 +136,10 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/disable", post(admin::disable_user))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/webhooks", get(webhooks::show).post(webhooks::create))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/admin/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/admin/webhooks/deliveries/{id}/resend", post(webhooks::resend))
         .route("/api/docs", get(crate::api::openapi::page))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

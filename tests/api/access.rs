@@ -72,6 +72,10 @@ fn attempts(_: usize) -> Value {
     json!({ "challenge": TINY, "more": 1 })
 }
 
+fn new_webhook(_: usize) -> Value {
+    json!({ "url": "http://127.0.0.1:9/hook", "events": ["submission.completed"] })
+}
+
 fn new_token(_: usize) -> Value {
     json!({ "name": "ci" })
 }
@@ -121,6 +125,21 @@ fn api_rows() -> Vec<Row> {
         // Publishing is for admins; the empty form gets as far as the missing-field check.
         row("POST", "/api/v1/challenges", Nothing, Empty, [401, 403, 403, 403, 400, 401]),
         row("POST", "/api/v1/submissions/{id}/regrade", Submission, Empty, [401, 403, 403, 403, 202, 401]),
+        // Webhooks are for admins; a loopback receiver is refused unless the operator allows private ones.
+        row("POST", "/api/v1/webhooks", Nothing, Json(new_webhook), [401, 403, 403, 403, 400, 401]),
+        row("GET", "/api/v1/webhooks", Nothing, Empty, [401, 403, 403, 403, 200, 401]),
+        row("GET", "/api/v1/webhooks/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("DELETE", "/api/v1/webhooks/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("POST", "/api/v1/webhooks/{id}/ping", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("GET", "/api/v1/webhooks/{id}/deliveries", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("GET", "/api/v1/webhooks/deliveries", Nothing, Empty, [401, 403, 403, 403, 200, 401]),
+        row("GET", "/api/v1/webhooks/deliveries/{id}", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        row("POST", "/api/v1/webhooks/deliveries/{id}/resend", Slug("1"), Empty, [401, 403, 403, 403, 404, 401]),
+        // Greenhouse presents an admin key through HTTP Basic; a bearer token is no way in.
+        row("GET", "/integrations/greenhouse/list_tests", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("POST", "/integrations/greenhouse/send_test", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("GET", "/integrations/greenhouse/test_status", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
+        row("POST", "/integrations/greenhouse/response_error", Nothing, Empty, [401, 401, 401, 401, 401, 401]),
     ]
 }
 
@@ -299,10 +318,29 @@ impl World {
 }
 
 async fn check(world: &World, rows: &[Row], api: bool, failures: &mut Vec<String>) {
+    let document: Value = world.app.client.get(world.app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc = crate::schema::Doc(&document);
     for r in rows {
         for (role, name) in ROLES.iter().enumerate() {
             let resp = world.ask(r, role, api).await;
             let got = resp.status().as_u16();
+            let json = resp.headers().get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+            if api && json && got < 300 && r.path != "/api/openapi.json" {
+                // What was sent is what the document declares, field by field.
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                match doc.response(r.method, r.path, got) {
+                    None => failures.push(format!("{} {} as {name}: {got} with JSON, but the document gives it no JSON schema", r.method, r.path)),
+                    Some(schema) => {
+                        for p in doc.problems(schema, &body, "body") {
+                            failures.push(format!("{} {} as {name}: {p}", r.method, r.path));
+                        }
+                    }
+                }
+                if got != r.expect[role] {
+                    failures.push(format!("{} {} as {name}: {got}, expected {}", r.method, r.path, r.expect[role]));
+                }
+                continue;
+            }
             let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
             if got != r.expect[role] {
                 let text = resp.text().await.unwrap_or_default();

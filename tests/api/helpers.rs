@@ -45,6 +45,11 @@ pub fn serve_config() -> ServeConfig {
         lease_seconds: 10,
         access: mlgrade::accounts::AccessConfig::default(),
         edge: mlgrade::config::EdgeConfig::default(),
+        // MLGRADE_TEST_OCI_RUNTIME=runsc runs every sandbox of the suite under that runtime.
+        sandbox: mlgrade::config::SandboxConfig {
+            oci_runtime: std::env::var("MLGRADE_TEST_OCI_RUNTIME").ok(),
+            warm_pool: None,
+        },
     }
 }
 

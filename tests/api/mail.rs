@@ -11,9 +11,9 @@ use crate::helpers::*;
 
 /// An SMTP server that prints every message it receives to a file; killed with its process group when
 /// dropped.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     out: tempfile::NamedTempFile,
 }
 
@@ -24,7 +24,7 @@ impl Drop for Sink {
     }
 }
 
-async fn sink() -> Sink {
+pub(crate) async fn sink() -> Sink {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = tempfile::NamedTempFile::new().unwrap();
     // Debian's interpreter, where python3-aiosmtpd installs (a python3 earlier on PATH may lack it).
@@ -46,7 +46,7 @@ async fn sink() -> Sink {
 
 impl Sink {
     /// Waits until the sink has received something containing `needle`; returns all it received.
-    async fn received(&self, needle: &str) -> String {
+    pub(crate) async fn received(&self, needle: &str) -> String {
         let started = Instant::now();
         loop {
             // Undo quoted-printable's soft line breaks, which split a long link as a mail client would join it.
