@@ -18,7 +18,6 @@ use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
 use crate::startup;
 use crate::storage::Status;
-use crate::worker::CLI_PID_LABEL;
 
 /// Grades `file` once and returns what the API would show for it.
 pub async fn grade_file(grader: &Grader, challenge: &Challenge, file: &Path) -> anyhow::Result<SubmissionView> {
@@ -56,7 +55,7 @@ async fn grade_source(grader: &Grader, challenge: &Challenge, source: &[u8]) -> 
 /// Labels of runs this process starts outside the queue: the sweeper leaves them alone while the
 /// process lives.
 pub fn cli_labels() -> HashMap<String, String> {
-    HashMap::from([(CLI_PID_LABEL.to_owned(), std::process::id().to_string())])
+    crate::worker::process_labels()
 }
 
 pub async fn grade(paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<()> {

@@ -31,8 +31,11 @@ pub struct Paths {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API and run the grading workers.
+    /// Serve the API and pages, and run grading workers (`--workers 0`: an API node that only serves).
     Serve(ServeConfig),
+    /// A worker node: grade queued jobs from the database on the Docker engine named by `DOCKER_HOST`,
+    /// with no API.
+    Worker(WorkerConfig),
     /// Grade one file once, without a server, and print the result as the API would.
     Grade {
         /// The challenge's slug.
@@ -99,7 +102,8 @@ pub struct ServeConfig {
     /// Database URL; a SQLite file in the data folder by default.
     #[arg(long, env = "MLGRADE_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Grading workers; the number of cores by default.
+    /// Grading workers in this process; the number of cores by default. 0 makes an API node that only
+    /// serves, for `mlgrade worker` nodes to grade.
     #[arg(long, env = "MLGRADE_WORKERS")]
     pub workers: Option<usize>,
     /// The admin API token; when unset, one is generated at first start and printed once.
@@ -155,15 +159,52 @@ impl Default for EdgeConfig {
 
 impl ServeConfig {
     pub fn database_url(&self, data_dir: &std::path::Path) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mlgrade.db").display()))
+        self.database_url.clone().unwrap_or_else(|| default_database_url(data_dir))
     }
 
     pub fn workers(&self) -> usize {
-        self.workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        self.workers.unwrap_or_else(cores)
     }
+}
+
+/// A worker node: no API listener, only grading (and probes and metrics when `--metrics-bind` is set).
+#[derive(Debug, Clone, Args)]
+pub struct WorkerConfig {
+    /// Database URL; a SQLite file in the data folder by default. Every node of a deployment uses the
+    /// same database.
+    #[arg(long, env = "MLGRADE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Grading workers in this process; the number of cores by default.
+    #[arg(long, env = "MLGRADE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds a claimed job stays owned without a heartbeat before another worker may take it.
+    #[arg(long, env = "MLGRADE_LEASE_SECONDS", default_value_t = 30)]
+    pub lease_seconds: u64,
+    /// Address for `/livez`, `/readyz` and `/metrics`; none are served when unset.
+    #[arg(long, env = "MLGRADE_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Seconds a stopping worker lets its runs in flight finish before it gives their jobs back to the
+    /// queue.
+    #[arg(long, env = "MLGRADE_DRAIN_SECONDS", default_value_t = 30)]
+    pub drain_seconds: u64,
+}
+
+impl WorkerConfig {
+    pub fn database_url(&self, data_dir: &std::path::Path) -> String {
+        self.database_url.clone().unwrap_or_else(|| default_database_url(data_dir))
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(cores)
+    }
+}
+
+fn default_database_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}", data_dir.join("mlgrade.db").display())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 #[derive(Debug, Clone, Args)]

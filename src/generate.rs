@@ -10,7 +10,7 @@
 //! grade against the same hidden rows. The commands that run without a database (`grade`, `challenges
 //! check`) keep the seed in a file of the data folder ([`Deployment::Folder`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -20,7 +20,6 @@ use crate::domain::{Limits, RawLimits};
 use crate::pipeline::Grader;
 use crate::storage::{blobs, Store};
 use crate::sandbox::{InputFile, RunSpec};
-use crate::worker::CLI_PID_LABEL;
 
 const DRIVER: &str = include_str!("sandbox/generator_driver.py");
 /// Marks a generated folder as complete; written last.
@@ -145,7 +144,7 @@ async fn generate(grader: &Grader, challenge: &Challenge, generator: &Generator,
         .chain(generator.inputs.iter().map(|(name, bytes)| InputFile { name: name.clone(), bytes: bytes.clone() }))
         .collect(),
         seed: 0,
-        labels: HashMap::from([(CLI_PID_LABEL.to_owned(), std::process::id().to_string())]),
+        labels: crate::worker::process_labels(),
     };
     let run = grader.sandbox.run(spec).await?;
     if run.timed_out || run.oom_killed || run.exit_code != 0 {

@@ -2,7 +2,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use mlgrade::config::{ChallengesAction, Cli, Command, RuntimesAction};
-use mlgrade::{bench, cli, startup::Application};
+use mlgrade::startup::{Application, WorkerNode};
+use mlgrade::{bench, cli};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -15,6 +16,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => {
             let app = Application::build(&config, &args.paths).await?;
             app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Worker(config) => {
+            let node = WorkerNode::build(&config, &args.paths).await?;
+            node.run_until_stopped(shutdown_signal()).await
         }
         Command::Grade { challenge, file } => cli::grade(&args.paths, &challenge, &file).await,
         Command::Runtimes { action: RuntimesAction::Build { names, force } } => {

@@ -1,5 +1,9 @@
-//! Building the service: catalogue, runtime images, database, token, listener; then serving and
-//! running the workers until a shutdown future resolves.
+//! Building the service's nodes: catalogue, runtime images, database, token, listener; then serving
+//! and running the workers until a shutdown future resolves.
+//!
+//! Every node shares one database. `serve` is an API node that also grades unless `--workers 0`;
+//! `worker` only grades, on the Docker engine `DOCKER_HOST` names, with probes and metrics on an
+//! optional address of their own.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,14 +18,17 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::api::{self, auth, AppState};
 use crate::catalogue::{self, Catalogue, Loader};
-use crate::config::{EdgeConfig, Paths, ServeConfig};
+use crate::config::{EdgeConfig, Paths, ServeConfig, WorkerConfig};
 use crate::generate;
+use crate::health::{self, Probes};
+use crate::metrics::Metrics;
 use crate::pipeline::Grader;
 use crate::runtime::{self, Runtimes};
 use crate::sandbox::Sandbox;
@@ -39,7 +46,46 @@ pub struct Application {
     lease: Duration,
     instance: String,
     edge: EdgeConfig,
+    metrics: Arc<Metrics>,
     warm_pool: usize,
+}
+
+/// What every node holds: the grader (catalogue, runtimes, engine), the database and the instance id.
+struct Node {
+    grader: Grader,
+    store: Store,
+    instance: String,
+}
+
+impl Node {
+    /// Connects to the engine and the database, publishes the catalogue folder, builds missing images
+    /// and generated data. When the node grades, it also removes what crashed runs left on its engine.
+    /// `configure` sets how the engine runs containers (the OCI runtime), before any run.
+    async fn build(
+        database_url: &str,
+        paths: &Paths,
+        grades: bool,
+        configure: impl FnOnce(Sandbox) -> Sandbox,
+    ) -> anyhow::Result<Node> {
+        tokio::fs::create_dir_all(&paths.data_dir)
+            .await
+            .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
+        let mut grader = grader(paths).await?;
+        grader.sandbox = configure(grader.sandbox);
+        let store = Store::open(database_url, &paths.data_dir).await?;
+        grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
+        tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
+        build_runtimes(&grader).await?;
+        generate::prepare(&grader, generate::Deployment::Shared(&store)).await?;
+        let instance = instance_id(&store).await?;
+        if grades {
+            let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;
+            if removed > 0 {
+                tracing::warn!(removed, "removed sandbox containers left by an earlier run");
+            }
+        }
+        Ok(Node { grader, store, instance })
+    }
 }
 
 /// Loads runtimes and catalogue and connects to the engine: what both the server and the commands need.
@@ -69,26 +115,16 @@ async fn build_runtimes(grader: &Grader) -> anyhow::Result<()> {
 
 impl Application {
     pub async fn build(config: &ServeConfig, paths: &Paths) -> anyhow::Result<Application> {
-        tokio::fs::create_dir_all(&paths.data_dir)
-            .await
-            .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
         let swept = api::form::sweep_staging(&paths.data_dir)?;
         if swept > 0 {
             tracing::warn!(removed = swept, "removed upload staging folders left by an earlier run");
         }
-        let mut grader = grader(paths).await?;
-        grader.sandbox = grader.sandbox.with_oci_runtime(config.sandbox.oci_runtime.clone());
-        let store = Store::open(&config.database_url(&paths.data_dir), &paths.data_dir).await?;
-        grader.catalogue = Arc::new(catalogue::publish_folder(&store, &grader.catalogue, &paths.data_dir).await?);
-        tracing::info!(challenges = grader.catalogue.len(), "catalogue loaded");
-        build_runtimes(&grader).await?;
-        generate::prepare(&grader, generate::Deployment::Shared(&store)).await?;
+        let workers = config.workers();
+        let oci_runtime = config.sandbox.oci_runtime.clone();
+        let Node { grader, store, instance } =
+            Node::build(&config.database_url(&paths.data_dir), paths, workers > 0, |sandbox| sandbox.with_oci_runtime(oci_runtime))
+                .await?;
         let admin_token_hash = admin_token_hash(config, &store).await?;
-        let instance = instance_id(&store).await?;
-        let removed = worker::remove_orphans(&grader.sandbox, &store, &instance).await?;
-        if removed > 0 {
-            tracing::warn!(removed, "removed sandbox containers left by an earlier run");
-        }
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
@@ -106,12 +142,13 @@ impl Application {
             listener,
             port,
             state,
-            workers: config.workers(),
+            workers,
             lease: Duration::from_secs(config.lease_seconds.max(1)),
             instance,
             edge: config.edge.clone(),
+            metrics: Arc::new(Metrics::default()),
             // An API node (no workers) keeps no warm containers.
-            warm_pool: if config.workers() == 0 { 0 } else { config.sandbox.warm_pool.unwrap_or(config.workers()) },
+            warm_pool: if workers == 0 { 0 } else { config.sandbox.warm_pool.unwrap_or(workers) },
         })
     }
 
@@ -119,52 +156,190 @@ impl Application {
         self.port
     }
 
-    /// Serves and runs the workers until `shutdown` resolves, then stops claiming jobs and returns once
-    /// in-flight requests are answered.
+    /// Serves and runs the workers until `shutdown` resolves, then stops claiming jobs, gives back the
+    /// ones in flight and returns once in-flight requests are answered.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
-        let ctx = WorkerContext {
+        let grading = Grading::start(GradingSetup {
             store: self.state.store.clone(),
             grader: self.state.grader.clone(),
+            instance: self.instance.clone(),
+            workers: self.workers,
             lease: self.lease,
             wakeup: self.state.wakeup.clone(),
-            shutdown: stop.clone(),
-            instance: self.instance.clone(),
-            process: worker_prefix(),
+            metrics: self.metrics.clone(),
+            warm_pool: self.warm_pool,
+        });
+        let probes = Probes {
+            store: self.state.store.clone(),
+            engine: (self.workers > 0).then(|| self.state.grader.sandbox.clone()),
+            metrics: self.metrics.clone(),
+            draining: stop.clone(),
+            role: if self.workers > 0 { "api+worker" } else { "api" },
         };
-        let pool_labels = std::collections::HashMap::from([
-            (worker::INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
-            (worker::PROCESS_LABEL.to_owned(), ctx.process.clone()),
-        ]);
-        ctx.grader.sandbox.start_pool(self.warm_pool, pool_labels);
-        let mut workers = Vec::new();
-        for i in 0..self.workers {
-            workers.push(tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))));
-        }
         let notifications = tokio::spawn(crate::webhooks::run(self.state.clone(), stop.clone()));
-        let reaper = tokio::spawn(reap_orphans(self.state.grader.sandbox.clone(), self.state.store.clone(), self.instance.clone(), self.lease, stop.clone()));
         tracing::info!(port = self.port, workers = self.workers, "serving");
         let stop_server = stop.clone();
         tokio::spawn(async move {
             shutdown.await;
             stop_server.cancel();
         });
-        serve(self.listener, api::router(self.state), &self.edge, stop.clone()).await;
+        let router = api::router(self.state).merge(health::router(probes));
+        serve(self.listener, router, &self.edge, stop.clone()).await;
         stop.cancel();
-        for w in workers {
-            let _ = w.await;
-        }
-        let _ = reaper.await;
+        // The API node stops at once: its runs in flight go back to the queue for other workers.
+        grading.stop(Duration::ZERO).await;
         let _ = notifications.await;
-        ctx.grader.sandbox.stop_pool().await;
+        Ok(())
+    }
+}
+
+/// A worker node: grades from the shared database with no API, serving only its probes and metrics
+/// when asked to.
+pub struct WorkerNode {
+    node: Node,
+    workers: usize,
+    lease: Duration,
+    drain: Duration,
+    metrics_listener: Option<TcpListener>,
+    metrics: Arc<Metrics>,
+}
+
+impl WorkerNode {
+    pub async fn build(config: &WorkerConfig, paths: &Paths) -> anyhow::Result<WorkerNode> {
+        let node = Node::build(&config.database_url(&paths.data_dir), paths, true, |sandbox| sandbox).await?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("binding {addr} for metrics"))?),
+            None => None,
+        };
+        Ok(WorkerNode {
+            node,
+            workers: config.workers().max(1),
+            lease: Duration::from_secs(config.lease_seconds.max(1)),
+            drain: Duration::from_secs(config.drain_seconds),
+            metrics_listener,
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+
+    /// The port of the probes and metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+    }
+
+    /// Grades until `shutdown` resolves; then turns unready, stops claiming, lets runs in flight finish
+    /// for up to the drain time, gives back the rest and removes its containers.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let draining = CancellationToken::new();
+        let grading = Grading::start(GradingSetup {
+            store: self.node.store.clone(),
+            grader: self.node.grader.clone(),
+            instance: self.node.instance.clone(),
+            workers: self.workers,
+            lease: self.lease,
+            // Jobs are queued by API nodes in other processes; workers find them by polling.
+            wakeup: Arc::new(Notify::new()),
+            metrics: self.metrics.clone(),
+            // Warm containers on worker nodes are not configured yet: each run makes its own.
+            warm_pool: 0,
+        });
+        let probes = Probes {
+            store: self.node.store.clone(),
+            engine: Some(self.node.grader.sandbox.clone()),
+            metrics: self.metrics.clone(),
+            draining: draining.clone(),
+            role: "worker",
+        };
+        let exited = CancellationToken::new();
+        let probe_server = self.metrics_listener.map(|listener| {
+            let exited = exited.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, health::router::<()>(probes)).with_graceful_shutdown(exited.cancelled_owned());
+                if let Err(e) = served.await {
+                    tracing::error!(error = %e, "serving probes and metrics");
+                }
+            })
+        });
+        tracing::info!(workers = self.workers, engine = %crate::sandbox::engine::Endpoint::from_env().map(|e| e.to_string()).unwrap_or_default(), "grading");
+        shutdown.await;
+        draining.cancel();
+        grading.stop(self.drain).await;
+        exited.cancel();
+        if let Some(server) = probe_server {
+            let _ = server.await;
+        }
+        Ok(())
+    }
+}
+
+/// What the grading loop of a node needs.
+struct GradingSetup {
+    store: Store,
+    grader: Grader,
+    instance: String,
+    workers: usize,
+    lease: Duration,
+    wakeup: Arc<Notify>,
+    metrics: Arc<Metrics>,
+    /// Created containers kept ready for this node's runs.
+    warm_pool: usize,
+}
+
+/// A node's running workers and its sweeper.
+struct Grading {
+    ctx: WorkerContext,
+    workers: Vec<JoinHandle<()>>,
+    reaper: Option<JoinHandle<()>>,
+}
+
+impl Grading {
+    fn start(setup: GradingSetup) -> Grading {
+        setup.metrics.set_worker_slots(setup.workers);
+        let ctx = WorkerContext {
+            store: setup.store,
+            grader: setup.grader,
+            lease: setup.lease,
+            wakeup: setup.wakeup,
+            shutdown: CancellationToken::new(),
+            abort: CancellationToken::new(),
+            instance: setup.instance,
+            process: worker_prefix(),
+            metrics: setup.metrics,
+        };
+        let pool_labels = std::collections::HashMap::from([
+            (worker::INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
+            (worker::PROCESS_LABEL.to_owned(), ctx.process.clone()),
+        ]);
+        ctx.grader.sandbox.start_pool(setup.warm_pool, pool_labels);
+        let workers = (0..setup.workers)
+            .map(|i| tokio::spawn(worker::run(ctx.clone(), format!("{}-{i}", ctx.process))))
+            .collect();
+        // A node that does not grade leaves the engine's leftovers to the nodes that do.
+        let reaper = (setup.workers > 0).then(|| tokio::spawn(reap_orphans(ctx.clone())));
+        Grading { ctx, workers, reaper }
+    }
+
+    /// Stops claiming, waits up to `drain` for the runs in flight, gives back the rest, and removes
+    /// every container this process started.
+    async fn stop(self, drain: Duration) {
+        self.ctx.shutdown.cancel();
+        let mut workers = futures_util::future::join_all(self.workers);
+        if tokio::time::timeout(drain, &mut workers).await.is_err() {
+            tracing::info!(drain_seconds = drain.as_secs(), "runs still in flight after the drain time; giving them back");
+        }
+        self.ctx.abort.cancel();
+        workers.await;
+        if let Some(reaper) = self.reaper {
+            let _ = reaper.await;
+        }
+        self.ctx.grader.sandbox.stop_pool().await;
         // A run cancelled while the engine was still creating its container can leave one behind once
         // the request completes on the engine's side; give such requests a moment, then remove every
         // container this process started.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if let Err(e) = ctx.grader.sandbox.remove_labelled(worker::PROCESS_LABEL, &ctx.process).await {
+        if let Err(e) = self.ctx.grader.sandbox.remove_labelled(worker::PROCESS_LABEL, &self.ctx.process).await {
             tracing::warn!(error = %e, "removing this process's containers at shutdown");
         }
-        Ok(())
     }
 }
 
@@ -237,16 +412,19 @@ const MAX_HEADER_BUFFER: usize = 64 * 1024;
 
 /// Every lease period, removes containers whose job is no longer live: a run abandoned by a worker
 /// that died, once its lease has run out.
-async fn reap_orphans(sandbox: Sandbox, store: Store, instance: String, lease: Duration, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(lease);
+async fn reap_orphans(ctx: WorkerContext) {
+    let mut tick = tokio::time::interval(ctx.lease);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = stop.cancelled() => return,
+            _ = ctx.shutdown.cancelled() => return,
         }
-        match worker::remove_orphans(&sandbox, &store, &instance).await {
+        match worker::remove_orphans(&ctx.grader.sandbox, &ctx.store, &ctx.instance).await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(removed = n, "removed abandoned sandbox containers"),
+            Ok(n) => {
+                ctx.metrics.orphans_removed(n);
+                tracing::warn!(removed = n, "removed abandoned sandbox containers");
+            }
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "sweeping abandoned containers"),
         }
     }

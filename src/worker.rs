@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tracing::Instrument;
@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::grading::{Report, Verdict};
 use crate::integrity::{self, fingerprint::Fingerprints, similar};
+use crate::metrics::Metrics;
 use crate::pipeline::{Grader, Outcome};
 use crate::sandbox::Sandbox;
 use crate::storage::{Claim, NewResult, Store};
@@ -33,7 +34,11 @@ pub struct WorkerContext {
     pub lease: Duration,
     /// Poked when a submission is queued, so idle workers start at once.
     pub wakeup: Arc<Notify>,
+    /// Cancelled to stop claiming jobs; runs in flight go on.
     pub shutdown: CancellationToken,
+    /// Cancelled to stop the runs in flight: their containers are removed and their jobs given back.
+    pub abort: CancellationToken,
+    pub metrics: Arc<Metrics>,
     /// This service's instance id, stamped on its containers.
     pub instance: String,
     /// This process's id among the workers (unique per start), stamped on its containers.
@@ -47,7 +52,9 @@ pub async fn run(ctx: WorkerContext, name: String) {
         match ctx.store.claim(&name, ctx.lease).await {
             Ok(Some(claim)) => {
                 let span = tracing::info_span!("job", submission = %claim.id, attempt = claim.attempt, worker = %name);
-                process(&ctx, claim).instrument(span).await
+                if process(&ctx, claim).instrument(span).await == Processed::Failed {
+                    until_engine_answers(&ctx, idle_poll).await;
+                }
             }
             Ok(None) => {
                 tokio::select! {
@@ -64,16 +71,49 @@ pub async fn run(ctx: WorkerContext, name: String) {
     }
 }
 
-async fn process(ctx: &WorkerContext, claim: Claim) {
+/// After a grading failed inside the service, claims nothing until the engine answers again: a worker
+/// cut off from its engine would otherwise fail job after job, using up their attempts.
+async fn until_engine_answers(ctx: &WorkerContext, poll: Duration) {
+    let mut warned = false;
+    while !ctx.shutdown.is_cancelled() {
+        match tokio::time::timeout(poll, ctx.grader.sandbox.ping()).await {
+            Ok(Ok(())) => return,
+            _ if !warned => {
+                tracing::warn!("the Docker engine does not answer; claiming nothing until it does");
+                warned = true;
+            }
+            _ => {}
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = ctx.shutdown.cancelled() => {}
+        }
+    }
+}
+
+/// How handling a claim ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Processed {
+    /// Stored, taken over, or given back.
+    Done,
+    /// Failed inside the service; the job runs again after its lease.
+    Failed,
+}
+
+async fn process(ctx: &WorkerContext, claim: Claim) -> Processed {
     tracing::info!(challenge = %claim.challenge, practice = claim.practice, "grading");
     if claim.attempt > MAX_ATTEMPTS {
         let report = Report::failed(
             Verdict::InternalError,
             format!("the service failed to grade this submission {MAX_ATTEMPTS} times; see the service log"),
         );
-        finish(ctx, &claim, &report, "", None, 0).await;
-        return;
+        if finish(ctx, &claim, &report, "", None, 0).await {
+            ctx.metrics.graded(report.verdict.as_str(), Duration::ZERO);
+        }
+        return Processed::Done;
     }
+    let _running = ctx.metrics.start_grading();
+    let started = Instant::now();
     let mut heartbeat = tokio::time::interval(ctx.lease / 3);
     heartbeat.tick().await;
     let mut grading = Box::pin(grade(ctx, &claim));
@@ -85,33 +125,52 @@ async fn process(ctx: &WorkerContext, claim: Claim) {
                 Ok(false) => {
                     // Dropping the run removes its container.
                     tracing::warn!("lease lost to another worker; abandoning this run");
-                    return;
+                    return Processed::Done;
                 }
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "heartbeat failed; retrying"),
             },
-            _ = ctx.shutdown.cancelled() => break None,
+            _ = ctx.abort.cancelled() => break None,
         }
     };
     let Some(outcome) = outcome else {
-        // The job is claimed again after its lease runs out; its container goes now, before the
-        // process exits.
-        tracing::info!("shutting down; the job will run again after restart");
         drop(grading);
-        if let Err(e) = ctx.grader.sandbox.remove_labelled(JOB_LABEL, &claim.id.to_string()).await {
-            tracing::warn!(error = %e, "removing the interrupted run's container");
-        }
-        return;
+        release(ctx, &claim).await;
+        return Processed::Done;
     };
     match outcome {
         Ok(o) => {
             let csv = o.graded.predictions_csv.as_deref();
-            finish(ctx, &claim, &o.graded.report, &o.log, csv, o.duration.as_millis() as i64).await;
+            if finish(ctx, &claim, &o.graded.report, &o.log, csv, o.duration.as_millis() as i64).await {
+                ctx.metrics.graded(o.graded.report.verdict.as_str(), started.elapsed());
+            }
+            Processed::Done
         }
         Err(e) => {
             // The service's own fault: leave the job to be claimed again when its lease runs out, up to
-            // MAX_ATTEMPTS, rather than blaming the candidate.
+            // MAX_ATTEMPTS, rather than blaming the candidate. Waiting out the lease also spaces the
+            // retries when the engine or the database is briefly away.
+            ctx.metrics.failed();
             tracing::error!(error = %format!("{e:#}"), "grading failed inside the service");
+            Processed::Failed
         }
+    }
+}
+
+/// Gives an interrupted job back to the queue at once, after removing its container: another worker
+/// takes it without waiting for the lease to run out.
+async fn release(ctx: &WorkerContext, claim: &Claim) {
+    if let Err(e) = ctx.grader.sandbox.remove_labelled(JOB_LABEL, &claim.id.to_string()).await {
+        tracing::warn!(error = %e, "removing the interrupted run's container");
+    }
+    // A lease that ends now is the queue's "free to claim": the claim query takes running jobs whose
+    // lease has passed, and only this claim's owner may move its lease.
+    match ctx.store.heartbeat(claim, Duration::ZERO).await {
+        Ok(true) => {
+            ctx.metrics.released();
+            tracing::info!("shutting down; the job is back in the queue");
+        }
+        Ok(false) => tracing::info!("shutting down; the job was already taken over"),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "giving the job back failed; it runs again once its lease ends"),
     }
 }
 
@@ -162,18 +221,33 @@ async fn closest_earlier(
     Ok(similar::closest(mine, reference.into_iter().chain(earlier)))
 }
 
-async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) {
+/// Stores the result; whether it was stored (this claim still owned the job).
+async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, predictions: Option<&str>, ms: i64) -> bool {
     let result = NewResult { report, log, predictions, duration_ms: ms };
     match ctx.store.complete(claim, result).await {
-        Ok(true) => tracing::info!(verdict = report.verdict.as_str(), score = ?report.score, "completed"),
-        Ok(false) => tracing::warn!("job was taken over by another worker; result discarded"),
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "storing the result failed; the job will run again"),
+        Ok(true) => {
+            tracing::info!(verdict = report.verdict.as_str(), score = ?report.score, "completed");
+            true
+        }
+        Ok(false) => {
+            tracing::warn!("job was taken over by another worker; result discarded");
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "storing the result failed; the job will run again");
+            false
+        }
     }
 }
 
 /// Removes every container of this instance that no live job owns (leftovers of a crash), and runs of
-/// the `grade` command whose process is gone. Containers of other instances sharing the engine are
-/// theirs to clean.
+/// a process on this host (the `grade` command, data generation, a bundle's check) whose process is
+/// gone. Containers of other instances sharing the engine are theirs to clean; so are runs started by
+/// processes on other hosts that reach the same engine.
+///
+/// A job's container is judged by its claim in the database, not by its process: a worker on another
+/// host keeps its claim alive with heartbeats while it runs, and once a worker dies its lease runs out
+/// and any worker of the instance on that engine removes what it left.
 pub async fn remove_orphans(sandbox: &Sandbox, store: &Store, instance: &str) -> anyhow::Result<usize> {
     let mut removed = 0;
     for (id, labels) in sandbox.labelled_containers().await? {
@@ -195,10 +269,30 @@ pub async fn remove_orphans(sandbox: &Sandbox, store: &Store, instance: &str) ->
     Ok(removed)
 }
 
-/// Label on runs started by the `grade` command: the process id that owns them.
+/// Label on runs outside the queue (the `grade` command, data generation, a bundle's check): the
+/// process id that owns them.
 pub const CLI_PID_LABEL: &str = "mlgrade.cli-pid";
+/// Label naming the host of that process: a process id means something only on its own host.
+pub const HOST_LABEL: &str = "mlgrade.host";
 
+/// Labels of a run outside the queue: this process and its host.
+pub fn process_labels() -> HashMap<String, String> {
+    HashMap::from([
+        (CLI_PID_LABEL.to_owned(), std::process::id().to_string()),
+        (HOST_LABEL.to_owned(), host_name()),
+    ])
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default()
+}
+
+/// Whether the process that started a run outside the queue may still be running. One on another host
+/// cannot be checked from here and is left to its own host's sweeper.
 fn cli_alive(labels: &HashMap<String, String>) -> bool {
+    if labels.get(HOST_LABEL).is_some_and(|host| *host != host_name()) {
+        return true;
+    }
     labels
         .get(CLI_PID_LABEL)
         .map(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())

@@ -11,6 +11,7 @@
 //! [`pool`] keeps such containers ready so creation and interpreter start leave a run's critical path;
 //! without a ready one a run makes its own the same way. Either way a container runs one job and goes.
 
+pub mod engine;
 mod output;
 pub mod pool;
 
@@ -260,6 +261,7 @@ impl Launcher {
             .await
             .map_err(docker_err("attaching"))?;
         self.docker.start_container::<String>(&created.id, None).await.map_err(docker_err("starting"))?;
+        crate::metrics::SANDBOX.container_started();
         Ok(Launched { id: created.id, attach, guard })
     }
 }
@@ -267,7 +269,7 @@ impl Launcher {
 impl Sandbox {
     /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an API version.
     pub async fn connect() -> Result<Sandbox, SandboxError> {
-        let docker = Docker::connect_with_defaults().map_err(docker_err("connecting"))?;
+        let docker = engine::connect().map_err(docker_err("connecting"))?;
         let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
         Ok(Sandbox { launcher: Launcher { docker, runtime: None }, pool: Default::default() })
     }

@@ -13,6 +13,8 @@ mod graded;
 mod greenhouse;
 mod helpers;
 mod mail;
+mod metrics;
+mod nodes;
 mod hostile;
 mod integrity;
 mod pages;
