@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::metrics::{Metrics, QueueCounts};
 use crate::sandbox::Sandbox;
-use crate::store::Store;
+use crate::storage::Store;
 
 /// How long a probe waits for the database or the engine: a cut connection must read as not ready,
 /// not as a hung probe.

@@ -1,8 +1,8 @@
 //! Nodes by role, for real: the `mlgrade` binary as API-only nodes (`serve --workers 0`) and as
 //! workers (`mlgrade worker`) sharing one database; one worker reaches the Docker engine over TCP
 //! through a proxy this test can cut. On PostgreSQL when `MLGRADE_TEST_POSTGRES_URL` is set (a fresh
-//! database made from it, one data folder per node), otherwise on one SQLite file shared by the
-//! processes (and so one data folder).
+//! database made from it), otherwise on one SQLite file shared by the processes. Each node has its own
+//! data folder: the database holds everything nodes share, and a data folder is only a cache.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -50,12 +50,9 @@ impl Database {
         }
     }
 
-    /// A node's data folder: its own on PostgreSQL (a cache), the shared one beside the SQLite file.
+    /// A node's own data folder.
     fn data_dir(&self, dir: &Path, node: &str) -> PathBuf {
-        match self {
-            Database::Sqlite { .. } => dir.join("shared"),
-            Database::Postgres { .. } => dir.join(node),
-        }
+        dir.join(node).join("data")
     }
 
     /// Per submission: status, attempts and the number of stored results.
@@ -549,7 +546,7 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     use mlgrade::worker::{self, ATTEMPT_LABEL, CLI_PID_LABEL, HOST_LABEL, INSTANCE_LABEL, JOB_LABEL, PROCESS_LABEL};
     let app = spawn_app_configured(|c| c.workers = Some(0)).await;
     let id = app.submit(TINY, fixture("trivial.py")).await;
-    let store = mlgrade::store::Store::open(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display()), &app.data_dir())
+    let store = mlgrade::storage::Store::open(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display()), &app.data_dir())
         .await
         .unwrap();
     let instance = store.setting("instance_id").await.unwrap().expect("instance id");
