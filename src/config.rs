@@ -187,6 +187,8 @@ pub struct WorkerConfig {
     /// queue.
     #[arg(long, env = "MLGRADE_DRAIN_SECONDS", default_value_t = 30)]
     pub drain_seconds: u64,
+    #[command(flatten)]
+    pub sandbox: SandboxConfig,
 }
 
 impl WorkerConfig {

@@ -63,7 +63,8 @@ async fn readyz(State(probes): State<Probes>) -> Response {
 async fn metrics(State(probes): State<Probes>) -> Response {
     let queue = probes.queue().await;
     let ready = probes.check().await.is_ok();
-    let text = probes.metrics.render(queue.as_ref(), ready);
+    let pool = probes.engine.as_ref().and_then(Sandbox::pool_stats);
+    let text = probes.metrics.render(queue.as_ref(), ready, pool.as_ref());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::sandbox::PoolStats;
+
 /// Upper bounds, in seconds, of the grading-duration buckets: from a trivial run to a challenge's
 /// longest time limit with its reference run beside it.
 const DURATION_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0];
@@ -18,10 +20,9 @@ const DURATION_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0,
 /// is counted where it starts, and the warm pool, when present, reports how many it holds.
 pub struct SandboxStats {
     container_starts: AtomicU64,
-    pool_size: AtomicI64,
 }
 
-pub static SANDBOX: SandboxStats = SandboxStats { container_starts: AtomicU64::new(0), pool_size: AtomicI64::new(0) };
+pub static SANDBOX: SandboxStats = SandboxStats { container_starts: AtomicU64::new(0) };
 
 impl SandboxStats {
     pub fn container_started(&self) {
@@ -29,10 +30,6 @@ impl SandboxStats {
     }
 
     /// The warm pool's current number of created, not yet used containers.
-    pub fn set_pool_size(&self, size: usize) {
-        self.pool_size.store(size as i64, Ordering::Relaxed);
-    }
-
     pub fn container_starts(&self) -> u64 {
         self.container_starts.load(Ordering::Relaxed)
     }
@@ -115,8 +112,8 @@ impl Metrics {
     }
 
     /// The exposition text. `queue` is absent when the database did not answer; `ready` is the
-    /// readiness probe's answer.
-    pub fn render(&self, queue: Option<&QueueCounts>, ready: bool) -> String {
+    /// readiness probe's answer; `pool` is the warm pool of a node that grades with one.
+    pub fn render(&self, queue: Option<&QueueCounts>, ready: bool, pool: Option<&PoolStats>) -> String {
         let mut out = String::new();
         gauge(&mut out, "mlgrade_ready", "1 when this node accepts traffic or jobs (what /readyz answers).", ready as i64);
         gauge(&mut out, "mlgrade_database_up", "1 when the database answered this scrape.", queue.is_some() as i64);
@@ -156,12 +153,7 @@ impl Metrics {
             "Sandbox containers this process started.",
             SANDBOX.container_starts.load(Ordering::Relaxed),
         );
-        gauge(
-            &mut out,
-            "mlgrade_sandbox_pool_size",
-            "Created sandbox containers waiting in the warm pool.",
-            SANDBOX.pool_size.load(Ordering::Relaxed),
-        );
+        render_pool(&mut out, pool);
         out
     }
 
@@ -177,6 +169,18 @@ impl Metrics {
         let _ = writeln!(out, "{name}_sum {}", h.sum);
         let _ = writeln!(out, "{name}_count {}", h.count);
     }
+}
+
+/// The warm pool: containers ready now and the most it keeps, and how often a run found one ready.
+/// A node without a pool reports an empty one of size 0.
+fn render_pool(out: &mut String, pool: Option<&PoolStats>) {
+    let (idle, capacity, hits, misses, started) =
+        pool.map(|p| (p.idle_total(), p.capacity, p.hits, p.misses, p.started)).unwrap_or_default();
+    gauge(out, "mlgrade_sandbox_pool_size", "Started sandbox containers waiting in the warm pool for a job.", idle as i64);
+    gauge(out, "mlgrade_sandbox_pool_capacity", "Most containers the warm pool keeps ready.", capacity as i64);
+    counter(out, "mlgrade_sandbox_pool_started_total", "Containers the warm pool started ahead of a job.", started);
+    counter(out, "mlgrade_sandbox_pool_hits_total", "Runs that found a ready container in the warm pool.", hits);
+    counter(out, "mlgrade_sandbox_pool_misses_total", "Runs that had to start their own container.", misses);
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
@@ -205,7 +209,7 @@ mod tests {
         m.graded("accepted", Duration::from_millis(1500));
         m.graded("accepted", Duration::from_secs(45));
         m.graded("runtime_error", Duration::from_secs(5000));
-        let text = m.render(Some(&QueueCounts { queued: 4, running: 1 }), true);
+        let text = m.render(Some(&QueueCounts { queued: 4, running: 1 }), true, None);
         assert_eq!(sample(&text, "mlgrade_grade_duration_seconds_bucket{le=\"1\"}"), 0.0);
         assert_eq!(sample(&text, "mlgrade_grade_duration_seconds_bucket{le=\"2\"}"), 1.0);
         assert_eq!(sample(&text, "mlgrade_grade_duration_seconds_bucket{le=\"60\"}"), 2.0);
@@ -223,10 +227,10 @@ mod tests {
         let m = Metrics::default();
         let a = m.start_grading();
         let b = m.start_grading();
-        assert_eq!(sample(&m.render(None, true), "mlgrade_jobs_running"), 2.0);
+        assert_eq!(sample(&m.render(None, true, None), "mlgrade_jobs_running"), 2.0);
         drop(a);
         drop(b);
-        let text = m.render(None, false);
+        let text = m.render(None, false, None);
         assert_eq!(sample(&text, "mlgrade_jobs_running"), 0.0);
         assert_eq!(sample(&text, "mlgrade_database_up"), 0.0);
         assert_eq!(sample(&text, "mlgrade_ready"), 0.0);

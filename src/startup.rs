@@ -199,6 +199,8 @@ impl Application {
 pub struct WorkerNode {
     node: Node,
     workers: usize,
+    /// Started containers kept ready, as on a serving node.
+    warm_pool: usize,
     lease: Duration,
     drain: Duration,
     metrics_listener: Option<TcpListener>,
@@ -207,14 +209,18 @@ pub struct WorkerNode {
 
 impl WorkerNode {
     pub async fn build(config: &WorkerConfig, paths: &Paths) -> anyhow::Result<WorkerNode> {
-        let node = Node::build(&config.database_url(&paths.data_dir), paths, true, |sandbox| sandbox).await?;
+        let oci_runtime = config.sandbox.oci_runtime.clone();
+        let node =
+            Node::build(&config.database_url(&paths.data_dir), paths, true, |sandbox| sandbox.with_oci_runtime(oci_runtime)).await?;
+        let workers = config.workers().max(1);
         let metrics_listener = match config.metrics_bind {
             Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("binding {addr} for metrics"))?),
             None => None,
         };
         Ok(WorkerNode {
             node,
-            workers: config.workers().max(1),
+            workers,
+            warm_pool: config.sandbox.warm_pool.unwrap_or(workers),
             lease: Duration::from_secs(config.lease_seconds.max(1)),
             drain: Duration::from_secs(config.drain_seconds),
             metrics_listener,
@@ -240,8 +246,7 @@ impl WorkerNode {
             // Jobs are queued by API nodes in other processes; workers find them by polling.
             wakeup: Arc::new(Notify::new()),
             metrics: self.metrics.clone(),
-            // Warm containers on worker nodes are not configured yet: each run makes its own.
-            warm_pool: 0,
+            warm_pool: self.warm_pool,
         });
         let probes = Probes {
             store: self.node.store.clone(),

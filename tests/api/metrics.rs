@@ -61,7 +61,9 @@ async fn metrics_count_gradings_verdicts_and_container_starts() {
     assert_eq!(sample(&before, "mlgrade_worker_slots"), Some(2.0));
     assert_eq!(sample(&before, "mlgrade_grade_duration_seconds_count"), Some(0.0));
     assert_eq!(sample(&before, "mlgrade_verdicts_total{verdict=\"accepted\"}"), None);
-    assert_eq!(sample(&before, "mlgrade_sandbox_pool_size"), Some(0.0));
+    // The warm pool keeps one container per worker ready.
+    assert_eq!(sample(&before, "mlgrade_sandbox_pool_capacity"), Some(2.0));
+    assert!(sample(&before, "mlgrade_sandbox_pool_size").unwrap() <= 2.0);
     let starts_before = sample(&before, "mlgrade_sandbox_container_starts_total").expect("container starts");
 
     let accepted = app.submit(TINY, fixture("trivial.py")).await;
@@ -80,6 +82,9 @@ async fn metrics_count_gradings_verdicts_and_container_starts() {
     // At least the two candidates' runs, whatever else this test process runs meanwhile.
     let starts_after = sample(&after, "mlgrade_sandbox_container_starts_total").unwrap();
     assert!(starts_after >= starts_before + 2.0, "{starts_before} -> {starts_after}");
+    // Every run either found a ready container or started its own (the reference and seeded runs too).
+    let runs = sample(&after, "mlgrade_sandbox_pool_hits_total").unwrap() + sample(&after, "mlgrade_sandbox_pool_misses_total").unwrap();
+    assert!(runs >= 2.0, "{after}");
     app.stop().await;
 }
 
