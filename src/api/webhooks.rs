@@ -18,13 +18,17 @@ pub const SECRET_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// Where deliveries are POSTed.
+    /// Where deliveries are POSTed: an http(s) URL of a public address (private ones only where the
+    /// operator allows them).
+    #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
     /// The HMAC-SHA256 key that signs each delivery (16–256 characters). Left out, one is made and
     /// shown in the answer this one time.
     #[serde(default)]
+    #[schema(min_length = 16, max_length = 256)]
     pub secret: Option<String>,
     /// `submission.completed`, `submission.flagged`, `invitation.completed`.
+    #[schema(min_items = 1)]
     pub events: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
