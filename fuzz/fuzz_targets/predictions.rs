@@ -37,6 +37,8 @@ fuzz_target!(|data: &[u8]| {
         log: String::new(),
         duration: Duration::from_millis(10),
         usage: None,
+        container: String::new(),
+        warm: false,
     };
     // As the rows are, and with probe rows among them and a reference to compare with.
     let plain = ProbeLayout::none(dataset.test_labels.len());

@@ -546,9 +546,7 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     use mlgrade::worker::{self, ATTEMPT_LABEL, CLI_PID_LABEL, HOST_LABEL, INSTANCE_LABEL, JOB_LABEL, PROCESS_LABEL};
     let app = spawn_app_configured(|c| c.workers = Some(0)).await;
     let id = app.submit(TINY, fixture("trivial.py")).await;
-    let store = mlgrade::storage::Store::open(&format!("sqlite://{}", app.data_dir().join("mlgrade.db").display()), &app.data_dir())
-        .await
-        .unwrap();
+    let store = mlgrade::storage::Store::open(&app.database_url, &app.data_dir()).await.unwrap();
     let instance = store.setting("instance_id").await.unwrap().expect("instance id");
     // Another worker process, alive, holds the job: its container must stay.
     let claim = store.claim("another-process-0", Duration::from_secs(2)).await.unwrap().expect("the job is claimed");
