@@ -8,7 +8,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::layout::{metric_iv, score_iv};
+use super::admin::time_box_words;
+use super::layout::{metric_iv, score_iv, when};
 use super::review::{candidate, Candidate};
 use super::session::Viewer;
 use super::staff::resources_line;
@@ -142,13 +143,13 @@ fn cover(i: &InvitationRow, c: &Candidate, sections: &[Section<'_>]) -> Markup {
         section.page.cover #cover {
             p.brand { "mlgrade · candidate report" }
             h1 { (i.name) }
-            p #who { (i.email) " · invited by " (i.created_by) " on " (date(i.created_at)) }
+            p #who { (i.email) " · invited by " (i.created_by) " on " (when(i.created_at)) }
             dl.facts {
                 dt { "Challenges" } dd { (submitted) " of " (sections.len()) " submitted" }
                 dt { "Flags" } dd #flag-count { @if flagged == 0 { "none" } @else { (flagged) " challenge" @if flagged > 1 { "s" } " with a flagged check" } }
-                dt { "Time" } dd #time-used { (time_words(i)) }
+                dt { "Time" } dd #time-used { (time_box_words(i)) }
                 dt { "Practice runs" } dd { (c.practice.values().sum::<i64>()) " (graded on public rows only; they never count)" }
-                dt { "Report made" } dd { (date(crate::storage::now_ms())) }
+                dt { "Report made" } dd { (when(crate::storage::now_ms())) }
             }
             table #summary {
                 thead { tr { th { "Challenge" } th { "Verdict" } th.n { "Score (95% interval)" } th { "Checks" } } }
@@ -185,7 +186,7 @@ fn challenge_page(s: &Section<'_>, base: &str) -> Markup {
                     }
                     @if let Some(m) = report.and_then(|r| r.message.as_deref()) { p.message { (m) } }
                     dl.facts {
-                        dt { "Submitted" } dd { (date(row.created_at)) " · " (s.used) " of " (s.limit) " submissions used · " (s.practice) " practice runs" }
+                        dt { "Submitted" } dd { (when(row.created_at)) " · " (s.used) " of " (s.limit) " submissions used · " (s.practice) " practice runs" }
                         @if let Some(res) = report.and_then(|r| r.resources) { dt { "Resources" } dd { (resources_line(&res, s.challenge.as_deref(), false)) } }
                         dt { "Full result" } dd { a href=(format!("{base}/submissions/{}", row.id)) { (base) "/submissions/" (row.id) } }
                     }
@@ -267,29 +268,6 @@ fn title(s: &Section<'_>) -> String {
     s.challenge.as_ref().map(|c| c.title.clone()).unwrap_or_else(|| s.slug.to_owned())
 }
 
-/// The time box in words: when it started, how much was used, of how much.
-fn time_words(i: &InvitationRow) -> String {
-    match (i.started_at, i.time_limit_minutes, i.time_used_ms()) {
-        (None, Some(m), _) => format!("not started ({m} min box)"),
-        (None, None, _) => "not started".into(),
-        (Some(start), limit, used) => {
-            let mut s = format!("started {}", date(start));
-            if let Some(ms) = used {
-                s.push_str(&format!(", used {}", crate::accounts::time::span(ms)));
-            }
-            if let Some(m) = limit {
-                s.push_str(&format!(" of a {m} min box"));
-            }
-            s
-        }
-    }
-}
-
-/// A timestamp as the report prints it (UTC, to the minute).
-fn date(ms: i64) -> String {
-    crate::accounts::time::format_utc(ms)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +281,6 @@ mod tests {
 
     #[test]
     fn dates_are_read_to_the_minute() {
-        assert_eq!(date(0), "1970-01-01 00:00 UTC");
+        assert!(when(0).into_string().contains(">1970-01-01 00:00 UTC<"));
     }
 }
