@@ -17,7 +17,7 @@ use crate::sandbox::PoolStats;
 const DURATION_BUCKETS: [f64; 12] = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0];
 
 /// Sandbox figures, process-wide because the engine handle is: every container this process starts
-/// is counted where it starts, and the warm pool, when present, reports how many it holds.
+/// is counted where it starts. The warm pool reports its own figures (`Sandbox::pool_stats`).
 pub struct SandboxStats {
     container_starts: AtomicU64,
 }
@@ -29,7 +29,7 @@ impl SandboxStats {
         self.container_starts.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The warm pool's current number of created, not yet used containers.
+    /// Sandbox containers this process has started.
     pub fn container_starts(&self) -> u64 {
         self.container_starts.load(Ordering::Relaxed)
     }
@@ -151,7 +151,7 @@ impl Metrics {
             &mut out,
             "mlgrade_sandbox_container_starts_total",
             "Sandbox containers this process started.",
-            SANDBOX.container_starts.load(Ordering::Relaxed),
+            SANDBOX.container_starts(),
         );
         render_pool(&mut out, pool);
         out
