@@ -12,6 +12,13 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Cli::parse();
+    let done = run(args).await;
+    // Runs hand their containers' removal off so it does not delay their results; none is left behind.
+    mlgrade::sandbox::removals_done().await;
+    done
+}
+
+async fn run(args: Cli) -> anyhow::Result<()> {
     match args.command {
         Command::Serve(config) => {
             let app = Application::build(&config, &args.paths).await?;

@@ -16,7 +16,7 @@ mod output;
 pub mod pool;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bollard::container::{
@@ -27,10 +27,10 @@ use bollard::models::{HostConfig, HostConfigLogConfig};
 use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
+use tokio_util::task::TaskTracker;
 
 use crate::domain::Limits;
-pub use output::CappedLog;
-use output::CappedBuffer;
+pub use output::{parse_frame, CappedLog, Frame, FrameReader};
 pub use pool::PoolStats;
 
 /// Label present on every container this service creates, so leftovers can be found after a crash.
@@ -329,13 +329,10 @@ impl Sandbox {
         };
         let Launched { id, attach, guard } = launched;
         let outcome = self.drive(&id, attach, job_tar, spec.limits.wall_clock()).await;
-        if is_warm {
-            // The job is over and the container stopped; removing it need not delay the result. The
-            // pool accounts for it until it is gone, and a sweeper takes it if this process dies first.
-            drop(guard);
-        } else {
-            guard.remove_now().await;
-        }
+        // The job is over and the container stopping; removing it need not delay the result. It goes
+        // on in the background (see [`removals_done`]); the pool accounts for a warm one until it is
+        // gone, and a sweeper takes any container whose process died first.
+        drop(guard);
         outcome.map(|mut o| {
             o.container = id;
             o.warm = is_warm;
@@ -343,6 +340,10 @@ impl Sandbox {
         })
     }
 
+    /// Feeds the job and reads the container's output until the supervisor's frame is whole, which
+    /// is the end of the run: the container is stopping by then, and its teardown is left to removal.
+    /// Without a frame (the supervisor was killed from outside, or the deadline passed) the engine's
+    /// view of the container decides.
     async fn drive(
         &self,
         id: &str,
@@ -357,47 +358,64 @@ impl Sandbox {
             let _ = stdin.write_all(&job_tar).await;
             let _ = stdin.shutdown().await;
         });
-        let collector = tokio::spawn(collect(attach.output));
-
-        let timed_out = match tokio::time::timeout(deadline, self.wait(id)).await {
-            Ok(waited) => {
-                waited?;
-                false
-            }
-            Err(_) => {
-                self.kill(id).await;
-                self.wait(id).await?;
-                true
-            }
-        };
+        let mut output = attach.output;
+        let mut read = Collected::new();
+        let timed_out = tokio::time::timeout(deadline, read.until_frame(&mut output)).await.is_err();
+        if timed_out {
+            self.kill(id).await;
+        }
         let duration = started.elapsed();
         feeder.abort();
-        // The attach stream ends with the container; the bound only guards against a stuck engine.
-        let (result, log) = match tokio::time::timeout(Duration::from_secs(10), collector).await {
-            Ok(Ok(collected)) => collected,
-            _ => (CappedBuffer::new(RESULT_CAP), CappedLog::new(LOG_CAP)),
+        let supervisor_log = read.stderr.render();
+        let outcome = match read.frame.finish() {
+            Some(frame) => {
+                let oom_killed = match frame.oom_killed {
+                    Some(killed) => killed,
+                    None => self.engine_state(id).await?.oom_killed.unwrap_or(false),
+                };
+                let mut log = frame.log.render();
+                log.push_str(&supervisor_log);
+                RunOutcome {
+                    container: id.to_owned(),
+                    warm: false,
+                    exit_code: frame.usage.exit_code,
+                    oom_killed,
+                    timed_out,
+                    result_overflow: frame.result_overflow,
+                    result: frame.result,
+                    log,
+                    duration,
+                    usage: Some(frame.usage),
+                }
+            }
+            None => {
+                self.wait(id).await?;
+                let state = self.engine_state(id).await?;
+                RunOutcome {
+                    container: id.to_owned(),
+                    warm: false,
+                    exit_code: state.exit_code.unwrap_or(-1),
+                    oom_killed: state.oom_killed.unwrap_or(false),
+                    timed_out,
+                    result_overflow: false,
+                    result: Vec::new(),
+                    log: supervisor_log,
+                    duration,
+                    usage: None,
+                }
+            }
         };
-        let state = self
+        Ok(outcome)
+    }
+
+    async fn engine_state(&self, id: &str) -> Result<bollard::models::ContainerState, SandboxError> {
+        Ok(self
             .docker()
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
             .map_err(docker_err("inspecting"))?
             .state
-            .unwrap_or_default();
-        let result_overflow = result.overflowed();
-        let (usage, result) = split_frame(result.into_bytes());
-        Ok(RunOutcome {
-            container: id.to_owned(),
-            warm: false,
-            exit_code: usage.map(|u| u.exit_code).or(state.exit_code).unwrap_or(-1),
-            oom_killed: state.oom_killed.unwrap_or(false),
-            timed_out,
-            result_overflow,
-            result,
-            log: log.render(),
-            duration,
-            usage,
-        })
+            .unwrap_or_default())
     }
 
     /// Waits for the container to stop; a non-zero exit is an outcome, not an error.
@@ -510,6 +528,7 @@ fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtim
         "cpu_seconds": limits.time_seconds,
         "wall_seconds": limits.wall_clock().as_secs_f64() - SUPERVISOR_HEADSTART.as_secs_f64(),
         "result_cap": RESULT_CAP,
+        "log_cap": LOG_CAP,
         "idle_seconds": IDLE_LIMIT.as_secs(),
     });
     let tmpfs = HashMap::from([
@@ -586,35 +605,39 @@ fn pack(spec: &RunSpec) -> std::io::Result<Vec<u8>> {
     builder.into_inner()
 }
 
-/// Splits the container's stdout into the supervisor's first line and the harness's result. Without a
-/// readable first line (the supervisor was killed from outside) there is no usage and no result.
-pub fn split_frame(stdout: Vec<u8>) -> (Option<Usage>, Vec<u8>) {
-    let Some(end) = stdout.iter().position(|&b| b == b'\n') else { return (None, Vec::new()) };
-    match serde_json::from_slice::<Usage>(&stdout[..end]) {
-        Ok(usage) => (Some(usage), stdout[end + 1..].to_vec()),
-        Err(_) => (None, Vec::new()),
-    }
+/// What a run's attach stream brought: the supervisor's frame on stdout, and on stderr whatever the
+/// supervisor itself printed (its own failure; the candidate's log is inside the frame).
+struct Collected {
+    frame: FrameReader,
+    stderr: CappedLog,
 }
 
-/// Splits the attach stream into the harness channel and the candidate's log, both capped. Bytes past a
-/// cap are read and dropped so a flood never blocks the container or grows the service's memory.
-async fn collect(
-    mut output: std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>,
-) -> (CappedBuffer, CappedLog) {
-    let mut result = CappedBuffer::new(RESULT_CAP);
-    let mut log = CappedLog::new(LOG_CAP);
-    while let Some(item) = output.next().await {
-        match item {
-            Ok(LogOutput::StdOut { message }) => result.push(&message),
-            Ok(LogOutput::StdErr { message }) | Ok(LogOutput::Console { message }) => log.push(&message),
-            Ok(LogOutput::StdIn { .. }) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "attach stream ended with an error");
-                break;
+impl Collected {
+    fn new() -> Collected {
+        Collected { frame: FrameReader::default(), stderr: CappedLog::new(LOG_CAP) }
+    }
+
+    /// Reads until the frame is whole or the stream ends (the container stopped without one).
+    async fn until_frame(
+        &mut self,
+        output: &mut std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>,
+    ) {
+        while let Some(item) = output.next().await {
+            match item {
+                Ok(LogOutput::StdOut { message }) => {
+                    if self.frame.push(&message) {
+                        return;
+                    }
+                }
+                Ok(LogOutput::StdErr { message }) | Ok(LogOutput::Console { message }) => self.stderr.push(&message),
+                Ok(LogOutput::StdIn { .. }) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "attach stream ended with an error");
+                    return;
+                }
             }
         }
     }
-    (result, log)
 }
 
 async fn remove_forced(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
@@ -657,13 +680,25 @@ impl Drop for RemoveOnDrop {
             let docker = self.docker.clone();
             let held = self.held.take();
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
+                handle.spawn(REMOVALS.track_future(async move {
                     if let Err(e) = remove_forced(&docker, &id).await {
-                        tracing::error!(container = %id, error = %e, "could not remove a cancelled run");
+                        tracing::error!(container = %id, error = %e, "could not remove a sandbox container");
                     }
                     release(held, &id);
-                });
+                }));
             }
         }
     }
+}
+
+/// Container removals under way in this process. A run hands its container's removal off so it does
+/// not delay the result; a process waits for them before it exits, so a one-shot command leaves
+/// nothing behind.
+static REMOVALS: LazyLock<TaskTracker> = LazyLock::new(TaskTracker::new);
+
+/// Waits until every container removal this process started has ended.
+pub async fn removals_done() {
+    REMOVALS.close();
+    REMOVALS.wait().await;
+    REMOVALS.reopen();
 }

@@ -8,11 +8,17 @@ pool) and one made for the job go through the very same steps, so they give the 
 the waiting differs. Limits and clocks start when the child is released, not when the container starts.
 
 The child (the harness with the candidate's code) gets a pipe as its stdout, which the harness keeps as
-its result channel after pointing the candidate's own stdout at stderr, the log. This process keeps the
-container's stdout for one frame:
+its result channel after pointing the candidate's own stdout at stderr, and a second pipe as its
+stderr, the log. This process keeps the head and the tail of the log and the container's stdout for
+one frame, written once every process of the run has ended:
 
-    {"exit_code": ..., "cpu_seconds": ..., "peak_memory_mb": ..., "cpu_exceeded": ..., "wall_exceeded": ...}
-    <result bytes>
+    {"exit_code": ..., "cpu_seconds": ..., "peak_memory_mb": ..., "cpu_exceeded": ..., "wall_exceeded": ...,
+     "oom_killed": ..., "log_head": H, "log_tail": T, "log_total": ..., "result_bytes": R, "result_overflow": ...}
+    <H bytes: the log's head><T bytes: the log's tail><R bytes: the result>
+
+The lengths let the service stop reading at the frame's end instead of waiting for the container to
+stop, so the container's teardown is off the run's critical path; the log comes inside the frame for
+the same reason (the engine's stdout and stderr streams are not ordered with each other).
 
 CPU time and peak memory are read from the container's cgroup, so they count every process the
 candidate starts; the CPU limit is enforced here, on CPU time rather than wall-clock time, so a busy
@@ -35,6 +41,8 @@ POLL_SECONDS = 0.05
 # container never exits with it (the frame carries the harness's real code).
 NO_JOB_EXIT = 86
 WORK_DIR = "/sandbox"
+# How long the log may take to reach its end once every process of the run is killed.
+LOG_END_SECONDS = 2.0
 # File descriptors of the child before its job: the go pipe as stdin, and the readiness pipe.
 CHILD_GO_FD, CHILD_READY_FD = 0, 3
 
@@ -106,18 +114,52 @@ def cgroup_peak_memory_mb():
     return None
 
 
+def cgroup_oom_killed():
+    """Whether the kernel's OOM killer ended a process of the container (cgroup v1 or v2); None where
+    the runtime shows no such count (the service then asks the engine)."""
+    for path, field in (("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"), ("/sys/fs/cgroup/memory.events", "oom_kill")):
+        kills = read_number(path, field)
+        if kills is not None:
+            return kills > 0
+    return None
+
+
+class LogKeeper:
+    """The head and the tail of the candidate's log, each up to half of `cap`, and how much there was:
+    the start says what the code did, the end holds the traceback. A flood is read and dropped, never
+    held."""
+
+    def __init__(self, cap):
+        self.half = cap // 2
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def push(self, chunk):
+        self.total += len(chunk)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk[-self.half:]
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+
+
 def own_cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def start_child(settings, zygote, result_w, go_r, ready_w):
+def start_child(settings, zygote, result_w, log_w, go_r, ready_w):
     """Forks the child that becomes the harness; it waits on `go_r` until the job is unpacked."""
     pid = os.fork()
     if pid == 0:
         try:
             os.dup2(go_r, CHILD_GO_FD)
             os.dup2(result_w, 1)
+            os.dup2(log_w, 2)
             os.dup2(ready_w, CHILD_READY_FD)
             os.setsid()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
@@ -167,6 +209,25 @@ def drain(fd):
         pass
 
 
+def read_log(log_r, log):
+    """Reads what the log pipe holds into `log`; False at its end."""
+    chunk = os.read(log_r, 1 << 16)
+    if chunk:
+        log.push(chunk)
+    return bool(chunk)
+
+
+def finish_log(log_r, log, seconds):
+    """Reads the log to its end once every process is gone (so every writer has closed it), for at most
+    `seconds` in case one is stuck in the kernel."""
+    end = time.monotonic() + seconds
+    while True:
+        ready, _, _ = select.select([log_r], [], [], max(end - time.monotonic(), 0.0))
+        if not ready or not read_log(log_r, log):
+            break
+    os.close(log_r)
+
+
 def kill_the_rest(child):
     """Ends every process but this one: as PID 1 of the container's namespace, kill(-1) reaches them all."""
     try:
@@ -194,13 +255,15 @@ def main():
     os.chdir(WORK_DIR)
     cpu_limit = float(settings["cpu_seconds"])
     result_cap = int(settings["result_cap"])
+    log = LogKeeper(int(settings["log_cap"]))
 
     wake_r = wake_on_child_exit()
     result_r, result_w = os.pipe()
+    log_r, log_w = os.pipe()
     go_r, go_w = os.pipe()
     ready_r, ready_w = os.pipe()
-    child = start_child(settings, zygote, result_w, go_r, ready_w)
-    for fd in (result_w, go_r, ready_w):
+    child = start_child(settings, zygote, result_w, log_w, go_r, ready_w)
+    for fd in (result_w, log_w, go_r, ready_w):
         os.close(fd)
     if not receive_job(float(settings["idle_seconds"])):
         kill_the_rest(child)
@@ -216,24 +279,23 @@ def main():
         pass  # the child died before its job; its status below says how
     os.close(go_w)
 
-    chunks, kept, open_pipe = [], 0, True
+    chunks, kept, result_open, log_open = [], 0, True, True
     status, cpu_exceeded, wall_exceeded = None, False, False
-    while status is None or open_pipe:
-        if open_pipe:
-            ready, _, _ = select.select([result_r, wake_r], [], [], POLL_SECONDS)
-            if wake_r in ready:
-                drain(wake_r)
-            if result_r in ready:
-                chunk = os.read(result_r, 1 << 16)
-                if not chunk:
-                    open_pipe = False
-                elif kept < result_cap:
+    while status is None or result_open:
+        watched = [wake_r] + ([result_r] if result_open else []) + ([log_r] if log_open else [])
+        ready, _, _ = select.select(watched, [], [], POLL_SECONDS)
+        if wake_r in ready:
+            drain(wake_r)
+        if result_r in ready:
+            chunk = os.read(result_r, 1 << 16)
+            if not chunk:
+                result_open = False
+            else:
+                if kept < result_cap:
                     chunks.append(chunk[: result_cap - kept])
-                    kept += len(chunk)
-        else:
-            ready, _, _ = select.select([wake_r], [], [], POLL_SECONDS)
-            if ready:
-                drain(wake_r)
+                kept += len(chunk)
+        if log_r in ready:
+            log_open = read_log(log_r, log)
         # Reap every process that ends (orphans are re-parented here); note the harness's own status.
         while True:
             try:
@@ -251,29 +313,38 @@ def main():
         if not stopped and time.monotonic() > deadline:
             wall_exceeded = stopped = True
             kill_the_rest(child)
-        if status is not None and open_pipe and stopped:
-            open_pipe = False
-        if status is not None and open_pipe:
+        if status is not None and result_open and stopped:
+            result_open = False
+        if status is not None and result_open:
             # The harness ended; a process it left behind may hold the pipe open. Drain what is there.
             ready, _, _ = select.select([result_r], [], [], 0)
             if not ready:
-                open_pipe = False
+                result_open = False
     kill_the_rest(child)
+    finish_log(log_r, log, LOG_END_SECONDS)
 
     cpu = sandbox_cpu_seconds() - baseline_cpu - own_cpu_seconds()
     peak = cgroup_peak_memory_mb()
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = b"".join(chunks)
     header = {
         "exit_code": exit_code_of(status),
         "cpu_seconds": round(max(cpu, 0.0), 3),
         "peak_memory_mb": round(peak, 1),
         "cpu_exceeded": cpu_exceeded,
         "wall_exceeded": wall_exceeded,
+        "oom_killed": cgroup_oom_killed(),
+        "log_head": len(log.head),
+        "log_tail": len(log.tail),
+        "log_total": log.total,
+        "result_bytes": len(result),
+        "result_overflow": kept > result_cap,
     }
     write_all(1, json.dumps(header).encode() + b"\n")
-    for chunk in chunks:
-        write_all(1, chunk)
+    write_all(1, bytes(log.head))
+    write_all(1, bytes(log.tail))
+    write_all(1, result)
     sys.exit(1 if header["exit_code"] == NO_JOB_EXIT else header["exit_code"])
 
 

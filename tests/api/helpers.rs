@@ -208,6 +208,20 @@ pub async fn wait_completed(client: &reqwest::Client, address: &str, id: &str, l
     }
 }
 
+/// Waits until no container carries the job label of one of `ids`: a run hands its container's removal
+/// off when its result is in, so removal follows the result by a moment. Fails past `within`.
+pub async fn until_containers_gone(ids: &[String], within: Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        let left = containers_of(ids).await;
+        if left.is_empty() {
+            return;
+        }
+        assert!(started.elapsed() < within, "containers left behind: {left:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Containers (any state) that carry the job label of one of `ids`.
 pub async fn containers_of(ids: &[String]) -> Vec<String> {
     let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
