@@ -12,28 +12,78 @@ use super::split::splitmix64;
 pub const RESAMPLES: usize = 1000;
 const SEED: u64 = 0x6d6c_6772_6164_6521;
 
-/// Row indices of `RESAMPLES` stratified bootstrap resamples of `strata.len()` rows, where `strata[i]`
-/// is the stratum of row `i`. Each resample draws, within each stratum, as many rows as it holds.
-/// They are drawn one at a time as the caller takes them: a thousand resamples of a hundred thousand
-/// rows held at once would take most of a gigabyte.
-pub fn resamples(strata: &[usize]) -> impl Iterator<Item = Vec<usize>> {
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (row, &s) in strata.iter().enumerate() {
-        if groups.len() <= s {
-            groups.resize(s + 1, Vec::new());
+/// Draws stratified bootstrap resamples of `strata.len()` rows, where `strata[i]` is the stratum of
+/// row `i`: each resample draws, within each stratum, as many rows as it holds. The draws come from
+/// one fixed stream, so the same strata always give the same resamples.
+pub struct Resampler {
+    /// Each stratum's rows, in the order draws index them.
+    groups: Vec<Vec<usize>>,
+    state: u64,
+}
+
+impl Resampler {
+    pub fn new(strata: &[usize]) -> Resampler {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (row, &s) in strata.iter().enumerate() {
+            if groups.len() <= s {
+                groups.resize(s + 1, Vec::new());
+            }
+            groups[s].push(row);
         }
-        groups[s].push(row);
+        groups.retain(|g| !g.is_empty());
+        Resampler { groups, state: SEED ^ strata.len() as u64 }
     }
-    groups.retain(|g| !g.is_empty());
-    let rows = strata.len();
-    let mut state = SEED ^ rows as u64;
-    (0..RESAMPLES).map(move |_| {
-        let mut idx = Vec::with_capacity(rows);
-        for g in &groups {
+
+    /// The same resampler with each stratum's rows in the order of `key` (ties in row order). Which
+    /// row a draw lands on changes, the chance of drawing any key does not; a consumer that needs only
+    /// the keys can then read a draw's key off its position, without touching the row.
+    pub fn ordered_by(mut self, key: impl Fn(usize) -> usize) -> Resampler {
+        for g in &mut self.groups {
+            g.sort_by_key(|&row| key(row));
+        }
+        self
+    }
+
+    /// Each stratum's rows, in the order draws index them.
+    pub fn groups(&self) -> &[Vec<usize>] {
+        &self.groups
+    }
+
+    /// Draws the next resample, handing `take` each draw as (stratum's place in [`Self::groups`],
+    /// position in it), stratum by stratum.
+    pub fn draw_positions(&mut self, mut take: impl FnMut(usize, usize)) {
+        for (i, g) in self.groups.iter().enumerate() {
             for _ in 0..g.len() {
-                idx.push(g[(splitmix64(&mut state) % g.len() as u64) as usize]);
+                take(i, below(g.len(), &mut self.state));
             }
         }
+    }
+
+    /// Draws the next resample, handing `take` each drawn row in order.
+    pub fn draw(&mut self, mut take: impl FnMut(usize)) {
+        let Resampler { groups, state } = self;
+        for g in groups.iter() {
+            for _ in 0..g.len() {
+                take(g[below(g.len(), state)]);
+            }
+        }
+    }
+}
+
+/// A position below `n` from the stream's next number: the high half of its product with `n`
+/// (Lemire's method), which needs no division and is biased by less than `n / 2^64`.
+fn below(n: usize, state: &mut u64) -> usize {
+    ((u128::from(splitmix64(state)) * n as u128) >> 64) as usize
+}
+
+/// Row indices of `RESAMPLES` resamples (see [`Resampler`]), drawn one at a time as the caller takes
+/// them: a thousand resamples of a hundred thousand rows held at once would take most of a gigabyte.
+pub fn resamples(strata: &[usize]) -> impl Iterator<Item = Vec<usize>> {
+    let rows = strata.len();
+    let mut resampler = Resampler::new(strata);
+    (0..RESAMPLES).map(move |_| {
+        let mut idx = Vec::with_capacity(rows);
+        resampler.draw(|row| idx.push(row));
         idx
     })
 }
@@ -102,6 +152,23 @@ mod tests {
             }
         }
         assert_eq!(a, resamples(&strata).collect::<Vec<_>>(), "the same rows give the same resamples");
+    }
+
+    #[test]
+    fn ordering_keeps_the_strata_and_draws_the_same_positions() {
+        let strata = [1, 0, 1, 1, 0, 1, 1];
+        let key = |row: usize| [3, 0, 2, 1, 0, 2, 0][row];
+        let mut plain = Resampler::new(&strata);
+        let mut ordered = Resampler::new(&strata).ordered_by(key);
+        assert_eq!(plain.groups(), &[vec![1, 4], vec![0, 2, 3, 5, 6]]);
+        assert_eq!(ordered.groups(), &[vec![1, 4], vec![6, 3, 2, 5, 0]], "by key, ties in row order");
+        for _ in 0..20 {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            plain.draw_positions(|g, k| a.push((g, k)));
+            ordered.draw_positions(|g, k| b.push((g, k)));
+            assert_eq!(a, b, "the same stream gives the same positions");
+            assert!(a.iter().all(|&(g, k)| k < plain.groups()[g].len()));
+        }
     }
 
     #[test]

@@ -165,36 +165,125 @@ struct ClassCounts {
     predicted: u64,
 }
 
-/// Per-class counts over the sorted union of classes seen in either input,
-/// which is how sklearn chooses labels when none are given. `None` for empty
-/// or mismatched inputs (sklearn raises there).
-fn class_counts(y_true: &[usize], y_pred: &[usize]) -> Option<Vec<ClassCounts>> {
-    if y_true.is_empty() || y_true.len() != y_pred.len() {
-        return None;
+/// The confusion matrix of labelled predictions, by label number: every label
+/// metric (and the expected cost) is a function of it, so the bootstrap counts
+/// each resample's rows into one without copying them.
+#[derive(Debug, Clone)]
+pub struct Confusion {
+    /// The label each row and column of the matrix stands for, in order.
+    labels: Vec<usize>,
+    /// `cells[truth * width + predicted]`, by place in `labels`: how many rows.
+    cells: Vec<u64>,
+    width: usize,
+    rows: u64,
+}
+
+impl Confusion {
+    /// An empty matrix for the labels `0..width`.
+    pub fn new(width: usize) -> Confusion {
+        Confusion { labels: (0..width).collect(), cells: vec![0; width * width], width, rows: 0 }
     }
-    // Labels are class or cluster indices, so a table by label numbers the union of labels in
-    // sorted order in linear time (the bootstrap calls this for every resample).
-    let top = y_true.iter().chain(y_pred).copied().max()?;
-    let mut present = vec![false; top + 1];
-    for &label in y_true.iter().chain(y_pred) {
-        present[label] = true;
-    }
-    let mut index = vec![usize::MAX; top + 1];
-    let mut classes = 0;
-    for label in (0..=top).filter(|&l| present[l]) {
-        index[label] = classes;
-        classes += 1;
-    }
-    let mut counts = vec![ClassCounts::default(); classes];
-    for (&truth, &pred) in y_true.iter().zip(y_pred) {
-        let (t, p) = (index[truth], index[pred]);
-        counts[t].actual += 1;
-        counts[p].predicted += 1;
-        if t == p {
-            counts[t].true_positive += 1;
+
+    /// The matrix of `y_true` against `y_pred` over the labels either side
+    /// holds; `None` for empty or mismatched inputs (sklearn raises there).
+    pub fn of(y_true: &[usize], y_pred: &[usize]) -> Option<Confusion> {
+        if y_true.is_empty() || y_true.len() != y_pred.len() {
+            return None;
         }
+        // Labels are class or cluster indices, so a table by label numbers the union of labels in
+        // sorted order in linear time.
+        let top = y_true.iter().chain(y_pred).copied().max()?;
+        let mut place = vec![usize::MAX; top + 1];
+        for &label in y_true.iter().chain(y_pred) {
+            place[label] = 0;
+        }
+        let mut labels = Vec::new();
+        for (label, at) in place.iter_mut().enumerate().filter(|(_, at)| **at == 0) {
+            *at = labels.len();
+            labels.push(label);
+        }
+        let width = labels.len();
+        let mut matrix = Confusion { labels, cells: vec![0; width * width], width, rows: 0 };
+        for (&t, &p) in y_true.iter().zip(y_pred) {
+            matrix.add(place[t], place[p]);
+        }
+        Some(matrix)
     }
-    Some(counts)
+
+    /// Counts one row, by the places of its labels (for [`Confusion::new`], the labels themselves).
+    #[inline]
+    pub fn add(&mut self, truth: usize, predicted: usize) {
+        self.cells[truth * self.width + predicted] += 1;
+        self.rows += 1;
+    }
+
+    /// Per-class counts over the sorted union of classes seen on either side,
+    /// which is how sklearn chooses labels when none are given.
+    fn class_counts(&self) -> Vec<ClassCounts> {
+        let mut all = vec![ClassCounts::default(); self.width];
+        for t in 0..self.width {
+            for p in 0..self.width {
+                let n = self.cells[t * self.width + p];
+                all[t].actual += n;
+                all[p].predicted += n;
+                if t == p {
+                    all[t].true_positive += n;
+                }
+            }
+        }
+        all.retain(|c| c.actual > 0 || c.predicted > 0);
+        all
+    }
+
+    fn macro_average(&self, score: fn(&ClassCounts) -> f64) -> f64 {
+        let counts = self.class_counts();
+        compensated_mean(counts.iter().map(score), counts.len())
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        let correct: u64 = (0..self.width).map(|c| self.cells[c * self.width + c]).sum();
+        correct as f64 / self.rows as f64
+    }
+
+    pub fn balanced_accuracy(&self) -> f64 {
+        let recalls: Vec<f64> = self
+            .class_counts()
+            .iter()
+            .filter(|c| c.actual > 0)
+            .map(|c| c.true_positive as f64 / c.actual as f64)
+            .collect();
+        compensated_mean(recalls.iter().copied(), recalls.len())
+    }
+
+    pub fn precision_macro(&self) -> f64 {
+        self.macro_average(|c| ratio_or_zero(c.true_positive, c.predicted))
+    }
+
+    pub fn recall_macro(&self) -> f64 {
+        self.macro_average(|c| ratio_or_zero(c.true_positive, c.actual))
+    }
+
+    pub fn f1_macro(&self) -> f64 {
+        self.macro_average(|c| ratio_or_zero(2 * c.true_positive, c.actual + c.predicted))
+    }
+
+    /// Mean cost per row; `NaN` when a row falls outside the cost matrix.
+    pub fn expected_cost(&self, costs: &[Vec<f64>]) -> f64 {
+        let mut terms = Vec::new();
+        for t in 0..self.width {
+            for p in 0..self.width {
+                let n = self.cells[t * self.width + p];
+                if n == 0 {
+                    continue;
+                }
+                match costs.get(self.labels[t]).and_then(|row| row.get(self.labels[p])) {
+                    Some(&cost) => terms.push(n as f64 * cost),
+                    None => return f64::NAN,
+                }
+            }
+        }
+        compensated_sum(terms) / self.rows as f64
+    }
 }
 
 /// `numerator / denominator`, or 0 when the denominator is 0 (sklearn's
@@ -207,23 +296,16 @@ fn ratio_or_zero(numerator: u64, denominator: u64) -> f64 {
     }
 }
 
-/// Unweighted mean of a per-class score over all classes in the union.
-fn macro_average(y_true: &[usize], y_pred: &[usize], score: fn(&ClassCounts) -> f64) -> f64 {
-    match class_counts(y_true, y_pred) {
-        Some(counts) => compensated_mean(counts.iter().map(score), counts.len()),
-        None => f64::NAN,
-    }
+/// A label metric of two label vectors, `NaN` for empty or mismatched ones.
+fn label_metric(y_true: &[usize], y_pred: &[usize], metric: fn(&Confusion) -> f64) -> f64 {
+    Confusion::of(y_true, y_pred).map_or(f64::NAN, |c| metric(&c))
 }
 
 /// Share of samples whose predicted class equals the true class.
 ///
 /// Precondition: equal, non-zero lengths; otherwise `NaN`.
 pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> f64 {
-    if y_true.is_empty() || y_true.len() != y_pred.len() {
-        return f64::NAN;
-    }
-    let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
-    correct as f64 / y_true.len() as f64
+    label_metric(y_true, y_pred, Confusion::accuracy)
 }
 
 /// Mean recall over the classes present in `y_true`, like
@@ -232,15 +314,7 @@ pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> f64 {
 ///
 /// Precondition: equal, non-zero lengths; otherwise `NaN`.
 pub fn balanced_accuracy(y_true: &[usize], y_pred: &[usize]) -> f64 {
-    let Some(counts) = class_counts(y_true, y_pred) else {
-        return f64::NAN;
-    };
-    let recalls: Vec<f64> = counts
-        .iter()
-        .filter(|c| c.actual > 0)
-        .map(|c| c.true_positive as f64 / c.actual as f64)
-        .collect();
-    compensated_mean(recalls.iter().copied(), recalls.len())
+    label_metric(y_true, y_pred, Confusion::balanced_accuracy)
 }
 
 /// Macro-averaged precision over the union of classes in `y_true` and
@@ -248,9 +322,7 @@ pub fn balanced_accuracy(y_true: &[usize], y_pred: &[usize]) -> f64 {
 ///
 /// Precondition: equal, non-zero lengths; otherwise `NaN`.
 pub fn precision_macro(y_true: &[usize], y_pred: &[usize]) -> f64 {
-    macro_average(y_true, y_pred, |c| {
-        ratio_or_zero(c.true_positive, c.predicted)
-    })
+    label_metric(y_true, y_pred, Confusion::precision_macro)
 }
 
 /// Macro-averaged recall over the union of classes in `y_true` and `y_pred`;
@@ -258,7 +330,7 @@ pub fn precision_macro(y_true: &[usize], y_pred: &[usize]) -> f64 {
 ///
 /// Precondition: equal, non-zero lengths; otherwise `NaN`.
 pub fn recall_macro(y_true: &[usize], y_pred: &[usize]) -> f64 {
-    macro_average(y_true, y_pred, |c| ratio_or_zero(c.true_positive, c.actual))
+    label_metric(y_true, y_pred, Confusion::recall_macro)
 }
 
 /// Macro-averaged F1 over the union of classes: the mean of per-class F1
@@ -267,9 +339,7 @@ pub fn recall_macro(y_true: &[usize], y_pred: &[usize]) -> f64 {
 ///
 /// Precondition: equal, non-zero lengths; otherwise `NaN`.
 pub fn f1_macro(y_true: &[usize], y_pred: &[usize]) -> f64 {
-    macro_average(y_true, y_pred, |c| {
-        ratio_or_zero(2 * c.true_positive, c.actual + c.predicted)
-    })
+    label_metric(y_true, y_pred, Confusion::f1_macro)
 }
 
 // ------------------------------------------------------------- probabilistic
@@ -505,15 +575,7 @@ pub fn r2(y_true: &[f64], y_pred: &[f64]) -> f64 {
 ///
 /// Precondition: equal, non-zero lengths and every index inside the matrix; otherwise `NaN`.
 pub fn expected_cost(y_true: &[usize], y_pred: &[usize], costs: &[Vec<f64>]) -> f64 {
-    if y_true.is_empty() || y_true.len() != y_pred.len() {
-        return f64::NAN;
-    }
-    let cost = |t: usize, p: usize| costs.get(t).and_then(|row| row.get(p)).copied();
-    let per_row: Option<Vec<f64>> = y_true.iter().zip(y_pred).map(|(&t, &p)| cost(t, p)).collect();
-    match per_row {
-        Some(values) => compensated_mean(values, y_true.len()),
-        None => f64::NAN,
-    }
+    Confusion::of(y_true, y_pred).map_or(f64::NAN, |c| c.expected_cost(costs))
 }
 
 // ---------------------------------------------------------------- clustering
