@@ -327,15 +327,36 @@ impl Challenge {
     /// `generated/` point into `generated_root/<slug>/<hash of the generator>/`; their data is checked
     /// once the generator has run (see [`Challenge::check_data`]).
     pub fn load(dir: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Challenge, ManifestError> {
+        let challenge = Self::load_manifest(dir, known_runtimes, generated_root)?;
+        challenge.check_shipped_data()?;
+        Ok(challenge)
+    }
+
+    /// Loads the folder's manifest only; its hidden data is parsed and checked when first read
+    /// ([`Challenge::checked_dataset`]). For a caller that reads the data at once anyway (a one-shot
+    /// grade), so a large table is parsed once rather than twice.
+    pub fn load_manifest(dir: &Path, known_runtimes: &BTreeSet<String>, generated_root: &Path) -> Result<Challenge, ManifestError> {
         let slug_text = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let slug: Slug =
             slug_text.parse().map_err(|e: String| ManifestError::new(&dir.join(MANIFEST), "folder name", e))?;
-        Self::load_as(slug, 0, dir, known_runtimes, generated_root)
+        Self::load_manifest_as(slug, 0, dir, known_runtimes, generated_root)
     }
 
     /// Loads version `version` of challenge `slug` from `dir` (version 0 is a working copy that was
     /// never published).
     pub fn load_as(
+        slug: Slug,
+        version: i64,
+        dir: &Path,
+        known_runtimes: &BTreeSet<String>,
+        generated_root: &Path,
+    ) -> Result<Challenge, ManifestError> {
+        let challenge = Self::load_manifest_as(slug, version, dir, known_runtimes, generated_root)?;
+        challenge.check_shipped_data()?;
+        Ok(challenge)
+    }
+
+    fn load_manifest_as(
         slug: Slug,
         version: i64,
         dir: &Path,
@@ -348,6 +369,15 @@ impl Challenge {
         let mut challenge = Self::from_manifest_text(slug, &text, dir, known_runtimes, generated_root)?;
         challenge.version = version;
         Ok(challenge)
+    }
+
+    /// Parses the hidden data the folder ships now: a bad file is the hiring team's problem, found
+    /// before any candidate. Generated data is checked when it is generated.
+    fn check_shipped_data(&self) -> Result<(), ManifestError> {
+        match self.generator {
+            None => self.check_data(),
+            Some(_) => Ok(()),
+        }
     }
 
     /// Parses and validates manifest `text` as the manifest of `dir` (the files it names are looked up
@@ -540,10 +570,6 @@ impl Challenge {
             generator,
             seed: 0,
         };
-        // Parse the hidden data now: a bad file is the hiring team's problem, found before any candidate.
-        if challenge.generator.is_none() {
-            challenge.check_data()?;
-        }
         Ok(challenge)
     }
 
@@ -557,26 +583,38 @@ impl Challenge {
             }
         }
         if self.data.is_some() {
-            let data = self.dataset().map_err(problem)?;
-            if let Some(costs) = &self.grading.costs {
-                if costs.len() != data.classes.len() {
-                    return Err(problem(format!(
-                        "the cost matrix has {} rows but the training labels hold {} classes ({})",
-                        costs.len(),
-                        data.classes.len(),
-                        data.classes.join(", ")
-                    )));
-                }
-            }
+            self.checked_dataset()?;
         }
         Ok(())
     }
 
+    /// Reads the hidden train and test files and checks they fit the manifest.
+    pub fn checked_dataset(&self) -> Result<Dataset, ManifestError> {
+        let problem = |e: String| ManifestError::new(&self.dir.join(MANIFEST), "data", e);
+        let data = self.dataset().map_err(problem)?;
+        if let Some(costs) = &self.grading.costs {
+            if costs.len() != data.classes.len() {
+                return Err(problem(format!(
+                    "the cost matrix has {} rows but the training labels hold {} classes ({})",
+                    costs.len(),
+                    data.classes.len(),
+                    data.classes.join(", ")
+                )));
+            }
+        }
+        Ok(data)
+    }
+
     /// Reads the hidden train and test files.
-    pub fn dataset(&self) -> Result<Dataset, String> {
+    fn dataset(&self) -> Result<Dataset, String> {
         let (train, test) = self.data.as_ref().ok_or("this challenge has no train and test files")?;
-        let train = Table::read(train)?;
-        let test = Table::read(test)?;
+        // Side by side: a large table takes most of a second to read.
+        let (train, test) = std::thread::scope(|scope| {
+            let train = scope.spawn(|| Table::read(train));
+            let test = Table::read(test);
+            (train.join().expect("reading the training rows"), test)
+        });
+        let (train, test) = (train?, test?);
         Dataset::new(train, test, &self.label, self.task, self.input)
     }
 }

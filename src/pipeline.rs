@@ -401,7 +401,7 @@ fn hidden_data(challenge: &Challenge) -> anyhow::Result<Option<Dataset>> {
     match challenge.scoring {
         Some(_) => Ok(None),
         None => challenge
-            .dataset()
+            .checked_dataset()
             .map(Some)
             .map_err(|e| anyhow::anyhow!("reading the hidden data of {}: {e}", challenge.slug)),
     }
@@ -416,9 +416,15 @@ fn numpy_inputs(train: &Table, test: &Table, supervised: bool) -> anyhow::Result
     } else {
         None
     };
+    // Side by side: each of a large table's cells is parsed.
+    let (x_train, x_test) = std::thread::scope(|scope| {
+        let x_train = scope.spawn(|| float_matrix(train, label_at));
+        let x_test = float_matrix(test, None);
+        (x_train.join().expect("converting the training rows"), x_test)
+    });
     let mut files = vec![
-        InputFile { name: "x_train.npy".into(), bytes: float_matrix(train, label_at).context("the training rows")? },
-        InputFile { name: "x_test.npy".into(), bytes: float_matrix(test, None).context("the test rows")? },
+        InputFile { name: "x_train.npy".into(), bytes: x_train.context("the training rows")? },
+        InputFile { name: "x_test.npy".into(), bytes: x_test.context("the test rows")? },
     ];
     if let Some(at) = label_at {
         let labels: Vec<&str> = train.rows.iter().map(|r| r[at].as_str()).collect();
