@@ -212,13 +212,7 @@ fn optimism(challenge: &Challenge, limit: f64, e: &Evidence) -> Check {
 mod tests {
     use super::*;
     use crate::grading::metrics::Metric;
-    use std::path::Path;
-
-    fn tiny() -> Challenge {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/challenges/tiny-classify");
-        let runtimes = ["python-numpy".to_owned()].into_iter().collect();
-        Challenge::load(&dir, &runtimes, Path::new("/nonexistent")).expect("fixture loads")
-    }
+    use crate::grading::tests::tiny;
 
     fn find<'a>(checks: &'a [Check], name: &str) -> &'a Check {
         checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} check in {checks:?}"))

@@ -544,11 +544,12 @@ fn predictions_csv(data: &Dataset, test: &Predictions, public_idx: &[usize]) -> 
 
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::Path;
 
-    fn tiny() -> Challenge {
+    /// The tiny classification fixture the grading tests share.
+    pub(crate) fn tiny() -> Challenge {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/challenges/tiny-classify");
         let runtimes = ["python-numpy".to_owned()].into_iter().collect();
         Challenge::load(&dir, &runtimes, Path::new("/nonexistent")).expect("fixture loads")
