@@ -588,6 +588,11 @@ impl Challenge {
         Ok(())
     }
 
+    /// The hidden train and test files, for a prediction challenge.
+    pub fn data_files(&self) -> Option<(&Path, &Path)> {
+        self.data.as_ref().map(|(train, test)| (train.as_path(), test.as_path()))
+    }
+
     /// Reads the hidden train and test files and checks they fit the manifest.
     pub fn checked_dataset(&self) -> Result<Dataset, ManifestError> {
         let problem = |e: String| ManifestError::new(&self.dir.join(MANIFEST), "data", e);
@@ -805,6 +810,59 @@ pub struct Dataset {
     pub test_labels: Vec<String>,
     /// Sorted class labels (classification only); column order of `predict_proba`.
     pub classes: Vec<String>,
+    /// For numpy input, the feature cells as the numbers the sandbox receives, parsed once when the
+    /// data is read (which is also what checks that they are numbers).
+    pub numeric: Option<NumericFeatures>,
+}
+
+/// Feature matrices in row order (`columns` numbers a row), each cell read as Python's `float` reads
+/// it: both round correctly.
+#[derive(Debug, Clone)]
+pub struct NumericFeatures {
+    pub columns: usize,
+    pub train: Vec<f64>,
+    pub test: Vec<f64>,
+}
+
+impl NumericFeatures {
+    /// Parses both tables side by side (a large one takes most of a second); the first cell that is
+    /// not a number, training rows first, is the error.
+    fn parse(train: &Table, test: &Table) -> Result<NumericFeatures, String> {
+        let (train_values, test_values) = std::thread::scope(|scope| {
+            let train_values = scope.spawn(|| numbers("train", train));
+            (train_values.join().expect("parsing the training features"), numbers("test", test))
+        });
+        Ok(NumericFeatures { columns: train.columns.len(), train: train_values?, test: test_values? })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn parse_for_tests(train: &Table, test: &Table) -> NumericFeatures {
+        NumericFeatures::parse(train, test).expect("numeric tables")
+    }
+
+    /// Row `i` of the test features.
+    pub fn test_row(&self, i: usize) -> &[f64] {
+        &self.test[i * self.columns..(i + 1) * self.columns]
+    }
+
+    /// Column `c` of the training features.
+    pub fn train_column(&self, c: usize) -> impl Iterator<Item = f64> + '_ {
+        self.train.iter().skip(c).step_by(self.columns.max(1)).copied()
+    }
+}
+
+/// Every cell of `table` as a number, row by row.
+fn numbers(name: &str, table: &Table) -> Result<Vec<f64>, String> {
+    let mut values = Vec::with_capacity(table.rows.len() * table.columns.len());
+    for (i, row) in table.rows.iter().enumerate() {
+        for cell in row {
+            let v = cell.trim().parse::<f64>().map_err(|_| {
+                format!("{name} file row {} holds '{cell}', but numpy input needs numbers; use input = \"pandas\"", i + 1)
+            })?;
+            values.push(v);
+        }
+    }
+    Ok(values)
 }
 
 impl Dataset {
@@ -821,17 +879,10 @@ impl Dataset {
         if train_x.columns.iter().any(|c| c == SANDBOX_LABEL) {
             return Err(format!("a feature column may not be named '{SANDBOX_LABEL}'"));
         }
-        if input == Input::Numpy {
-            for (name, table) in [("train", &train_x), ("test", &test_x)] {
-                if let Some((row, cell)) = table.rows.iter().enumerate().find_map(|(i, r)| {
-                    r.iter().find(|c| c.trim().parse::<f64>().is_err()).map(|c| (i + 1, c.clone()))
-                }) {
-                    return Err(format!(
-                        "{name} file row {row} holds '{cell}', but numpy input needs numbers; use input = \"pandas\""
-                    ));
-                }
-            }
-        }
+        let numeric = match input {
+            Input::Numpy => Some(NumericFeatures::parse(&train_x, &test_x)?),
+            Input::Pandas => None,
+        };
         let train_labels: Vec<String> = train_raw.iter().map(|l| canonical_label(l)).collect();
         let test_labels: Vec<String> = test_raw.iter().map(|l| canonical_label(l)).collect();
         let classes = match task {
@@ -856,14 +907,14 @@ impl Dataset {
         };
         if task == Task::Clustering {
             // Cluster ids are the answers: none of them, training rows included, enter the sandbox.
-            return Ok(Dataset { train: train_x, train_labels, test_features: test_x, test_labels, classes });
+            return Ok(Dataset { train: train_x, train_labels, test_features: test_x, test_labels, classes, numeric });
         }
         let mut train_with_label = train_x;
         train_with_label.columns.push(SANDBOX_LABEL.to_owned());
         for (row, l) in train_with_label.rows.iter_mut().zip(&train_raw) {
             row.push(l.clone());
         }
-        Ok(Dataset { train: train_with_label, train_labels, test_features: test_x, test_labels, classes })
+        Ok(Dataset { train: train_with_label, train_labels, test_features: test_x, test_labels, classes, numeric })
     }
 }
 

@@ -98,7 +98,7 @@ impl Grader {
         labels: HashMap<String, String>,
     ) -> anyhow::Result<Option<OnHiddenRows>> {
         let source = std::fs::read(&challenge.reference.0).with_context(|| format!("reading the reference of {}", challenge.slug))?;
-        let key = self.reference_key(challenge, data, &source)?;
+        let key = self.reference_key(challenge, &source)?;
         // One cell per reference: a first grading waits only for its own challenge's reference.
         let cell = self.references.lock().expect("reference cache lock").entry(key.clone()).or_default().clone();
         let found = cell
@@ -125,19 +125,19 @@ impl Grader {
         Ok(*found)
     }
 
-    /// Names what the reference's figure depends on: its code, the hidden data, the manifest (through
-    /// the run seed) and the runtime image.
-    fn reference_key(&self, challenge: &Challenge, data: &Dataset, source: &[u8]) -> anyhow::Result<String> {
+    /// Names what the reference's figure depends on: its code, the hidden data files, the manifest
+    /// (through the run seed) and the runtime image.
+    fn reference_key(&self, challenge: &Challenge, source: &[u8]) -> anyhow::Result<String> {
         use sha2::{Digest, Sha256};
         let mut digest = Sha256::new().chain_update(source);
-        // The tables' CSV text is hashed as it is written, never held whole.
-        hash_csv(&data.train, &mut digest)?;
-        hash_csv(&data.test_features, &mut digest)?;
-        let digest = digest
-            .chain_update(data.test_labels.join("\n"))
-            .chain_update(challenge.seed.to_le_bytes())
-            .chain_update(self.image_of(challenge)?)
-            .finalize();
+        let (train, test) = challenge.data_files().context("a prediction challenge without hidden data files")?;
+        for path in [train, test] {
+            // Streamed: a large table is never held twice.
+            let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            digest.update((file.metadata()?.len()).to_le_bytes());
+            std::io::copy(&mut file, &mut HashWriter(&mut digest)).with_context(|| format!("reading {}", path.display()))?;
+        }
+        let digest = digest.chain_update(challenge.seed.to_le_bytes()).chain_update(self.image_of(challenge)?).finalize();
         Ok(format!("{}-{}", challenge.slug, &hex::encode(digest)[..16]))
     }
 
@@ -200,8 +200,8 @@ impl Grader {
         reference: Option<OnHiddenRows>,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<SeededRun> {
-        let (test_features, layout) = probes::with_probes(&data.test_features, &data.train, u64::from(seed));
-        let spec = self.predict_spec(challenge, data, &test_features, source, seed, labels)?;
+        let (test_features, layout) = probes::with_probes(&data.test_features, &data.train, data.numeric.as_ref(), u64::from(seed));
+        let spec = self.predict_spec(challenge, data, &test_features, &layout, source, seed, labels)?;
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
         refuse_starved(&outcome)?;
         let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
@@ -220,7 +220,8 @@ impl Grader {
             }
         };
         let seed = challenge.run_seeds().first().copied().unwrap_or(challenge.seed);
-        let spec = self.predict_spec(challenge, &data, &data.test_features, source, seed, labels)?;
+        let layout = probes::ProbeLayout::none(data.test_features.rows.len());
+        let spec = self.predict_spec(challenge, &data, &data.test_features, &layout, source, seed, labels)?;
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
         refuse_starved(&outcome)?;
         let mut graded = grading::practice::grade(challenge, &data, &outcome);
@@ -235,6 +236,7 @@ impl Grader {
         challenge: &Challenge,
         data: &Dataset,
         test_features: &Table,
+        layout: &probes::ProbeLayout,
         source: &[u8],
         seed: u32,
         labels: HashMap<String, String>,
@@ -253,7 +255,7 @@ impl Grader {
         ];
         // Features only: the hidden test labels never enter the container. Probe rows hide among them.
         match challenge.input {
-            Input::Numpy => files.extend(numpy_inputs(&data.train, test_features, challenge.task != Task::Clustering)?),
+            Input::Numpy => files.extend(numpy_inputs(data, test_features, layout, challenge.task != Task::Clustering)?),
             Input::Pandas => files.extend([
                 InputFile { name: "train.csv".into(), bytes: data.train.to_csv() },
                 InputFile { name: "test.csv".into(), bytes: test_features.to_csv() },
@@ -409,54 +411,36 @@ fn hidden_data(challenge: &Challenge) -> anyhow::Result<Option<Dataset>> {
 
 /// numpy input as `.npy` arrays the harness loads without parsing text: the feature matrices in
 /// float64 (each cell read as Python's `float` reads it: both round correctly) and the training
-/// labels as their text, which the harness types as it always has.
-fn numpy_inputs(train: &Table, test: &Table, supervised: bool) -> anyhow::Result<Vec<InputFile>> {
-    let label_at = if supervised {
-        Some(train.columns.iter().position(|c| c == SANDBOX_LABEL).context("the training rows have no label column")?)
-    } else {
-        None
-    };
-    // Side by side: each of a large table's cells is parsed.
-    let (x_train, x_test) = std::thread::scope(|scope| {
-        let x_train = scope.spawn(|| float_matrix(train, label_at));
-        let x_test = float_matrix(test, None);
-        (x_train.join().expect("converting the training rows"), x_test)
-    });
+/// labels as their text, which the harness types as it always has. The features come from the copy
+/// parsed when the data was read; only the probe rows among the test rows are parsed here.
+fn numpy_inputs(data: &Dataset, test: &Table, layout: &probes::ProbeLayout, supervised: bool) -> anyhow::Result<Vec<InputFile>> {
+    let numeric = data.numeric.as_ref().context("numpy input without its parsed features")?;
+    let mut x_test = Vec::with_capacity(test.rows.len() * numeric.columns);
+    for (row, origin) in test.rows.iter().zip(layout.origins()) {
+        match origin {
+            Some(i) => x_test.extend_from_slice(numeric.test_row(i)),
+            None => {
+                for cell in row {
+                    x_test.push(cell.trim().parse().with_context(|| format!("a probe row holds '{cell}', not a number"))?);
+                }
+            }
+        }
+    }
+    let train_rows = data.train.rows.len();
     let mut files = vec![
-        InputFile { name: "x_train.npy".into(), bytes: x_train.context("the training rows")? },
-        InputFile { name: "x_test.npy".into(), bytes: x_test.context("the test rows")? },
+        InputFile { name: "x_train.npy".into(), bytes: npy::f64_matrix(&numeric.train, train_rows, numeric.columns) },
+        InputFile { name: "x_test.npy".into(), bytes: npy::f64_matrix(&x_test, test.rows.len(), numeric.columns) },
     ];
-    if let Some(at) = label_at {
-        let labels: Vec<&str> = train.rows.iter().map(|r| r[at].as_str()).collect();
+    if supervised {
+        // The label cells as the training file writes them; the harness types them.
+        let at = data.train.columns.iter().position(|c| c == SANDBOX_LABEL).context("the training rows have no label column")?;
+        let labels: Vec<&str> = data.train.rows.iter().map(|r| r[at].as_str()).collect();
         files.push(InputFile { name: "y_train.npy".into(), bytes: npy::text_column(&labels) });
     }
     Ok(files)
 }
 
-/// Every column but `skip` as a float64 matrix.
-fn float_matrix(table: &Table, skip: Option<usize>) -> anyhow::Result<Vec<u8>> {
-    let cols = table.columns.len() - usize::from(skip.is_some());
-    let mut values = Vec::with_capacity(table.rows.len() * cols);
-    for (i, row) in table.rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate().filter(|&(c, _)| Some(c) != skip) {
-            let v: f64 = cell.trim().parse().with_context(|| format!("row {} column {} holds '{cell}', not a number", i + 1, c + 1))?;
-            values.push(v);
-        }
-    }
-    Ok(npy::f64_matrix(&values, table.rows.len(), cols))
-}
-
-/// Hashes a table as [`Table::to_csv`] writes it, without holding the text.
-fn hash_csv(table: &Table, digest: &mut sha2::Sha256) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(HashWriter(digest));
-    writer.write_record(&table.columns)?;
-    for row in &table.rows {
-        writer.write_record(row)?;
-    }
-    writer.flush()?;
-    Ok(())
-}
-
+/// Feeds what is written to a digest.
 struct HashWriter<'a>(&'a mut sha2::Sha256);
 
 impl std::io::Write for HashWriter<'_> {

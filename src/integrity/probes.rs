@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::challenge::Table;
+use crate::challenge::{NumericFeatures, Table};
 use crate::grading::interval::sample_sd;
 use crate::grading::splitmix64;
 
@@ -43,6 +43,14 @@ impl ProbeLayout {
         self.rows.is_empty()
     }
 
+    /// For each row the sandbox sees, in order: the test row it is, or `None` for a probe.
+    pub fn origins(&self) -> impl Iterator<Item = Option<usize>> + '_ {
+        self.rows.iter().map(|row| match *row {
+            Row::Test(i) => Some(i),
+            Row::Probe(_) => None,
+        })
+    }
+
     pub fn probes(&self) -> usize {
         self.rows.iter().filter(|r| matches!(r, Row::Probe(_))).count()
     }
@@ -67,9 +75,9 @@ impl ProbeLayout {
 /// The test features with probes shuffled in, and where each row came from. `train` (features, with
 /// or without the label column) gives each column's spread. No probes when the table has too few
 /// rows or no continuous column.
-pub fn with_probes(test: &Table, train: &Table, seed: u64) -> (Table, ProbeLayout) {
+pub fn with_probes(test: &Table, train: &Table, numeric: Option<&NumericFeatures>, seed: u64) -> (Table, ProbeLayout) {
     let n = test.rows.len();
-    let continuous = continuous_columns(test, train);
+    let continuous = continuous_columns(test, train, numeric);
     if n < 20 || continuous.is_empty() {
         return (test.clone(), ProbeLayout::none(n));
     }
@@ -91,12 +99,22 @@ pub fn with_probes(test: &Table, train: &Table, seed: u64) -> (Table, ProbeLayou
 }
 
 /// The test table's continuous columns as (column, decimals shown, training spread). Every cell is
-/// read, so the columns are split over two threads: a large table takes most of a second.
-fn continuous_columns(test: &Table, train: &Table) -> Vec<(usize, usize, f64)> {
+/// read, so the columns are split over two threads: a large table takes most of a second. The
+/// training features already parsed (numpy input) give the spread without reading their text again.
+fn continuous_columns(test: &Table, train: &Table, numeric: Option<&NumericFeatures>) -> Vec<(usize, usize, f64)> {
     let column = |c: usize| {
-        let decimals = decimals(test.rows.iter().map(|r| r[c].as_str()))?;
-        let t = train.columns.iter().position(|x| *x == test.columns[c])?;
-        Some((c, decimals, spread(train.rows.iter().map(|r| r[t].as_str()))?))
+        let decimals = match numeric {
+            Some(numeric) => decimals(test.rows.iter().enumerate().map(|(i, r)| (r[c].as_str(), Some(numeric.test_row(i)[c])))),
+            None => decimals(test.rows.iter().map(|r| (r[c].as_str(), None))),
+        }?;
+        let spread = match numeric {
+            Some(numeric) => spread_of(numeric.train_column(c)),
+            None => {
+                let t = train.columns.iter().position(|x| *x == test.columns[c])?;
+                spread_of(train.rows.iter().filter_map(|r| r[t].trim().parse::<f64>().ok()))
+            }
+        };
+        Some((c, decimals, spread?))
     };
     let half = test.columns.len() / 2;
     std::thread::scope(|scope| {
@@ -108,21 +126,35 @@ fn continuous_columns(test: &Table, train: &Table) -> Vec<(usize, usize, f64)> {
 }
 
 /// The most decimals any cell of a column shows, when every non-empty cell is a number and some show
-/// decimals; `None` for text, integer and empty columns.
-fn decimals<'a>(cells: impl Iterator<Item = &'a str>) -> Option<usize> {
+/// decimals; `None` for text, integer and empty columns. Each cell comes with its value when it is
+/// already parsed.
+fn decimals<'a>(cells: impl Iterator<Item = (&'a str, Option<f64>)>) -> Option<usize> {
     let mut most = 0;
-    for cell in cells.map(str::trim).filter(|c| !c.is_empty()) {
-        let v: f64 = cell.parse().ok()?;
-        if !v.is_finite() || cell.contains(['e', 'E']) {
+    for (cell, parsed) in cells.map(|(c, v)| (c.trim(), v)).filter(|(c, _)| !c.is_empty()) {
+        let v = match parsed {
+            Some(v) => v,
+            None => cell.parse::<f64>().ok()?,
+        };
+        // One pass over the bytes: a character search per cell costs more than the parse.
+        let (mut point, mut exponent) = (None, false);
+        for (i, b) in cell.bytes().enumerate() {
+            match b {
+                b'.' if point.is_none() => point = Some(i),
+                b'e' | b'E' => exponent = true,
+                _ => {}
+            }
+        }
+        if !v.is_finite() || exponent {
             return None;
         }
-        most = most.max(cell.split_once('.').map(|(_, d)| d.len()).unwrap_or(0));
+        most = most.max(point.map_or(0, |at| cell.len() - at - 1));
     }
     (most > 0).then_some(most)
 }
 
-fn spread<'a>(cells: impl Iterator<Item = &'a str>) -> Option<f64> {
-    let values: Vec<f64> = cells.filter_map(|c| c.trim().parse::<f64>().ok()).filter(|v| v.is_finite()).collect();
+/// The sample standard deviation of the finite values, when it is above zero.
+fn spread_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let values: Vec<f64> = values.filter(|v| v.is_finite()).collect();
     sample_sd(&values).filter(|&sd| sd > 0.0)
 }
 
@@ -181,7 +213,7 @@ mod tests {
     #[test]
     fn probes_are_near_copies_of_test_rows_hidden_among_them() {
         let test = table(200);
-        let (seen, layout) = with_probes(&test, &test, 7);
+        let (seen, layout) = with_probes(&test, &test, None, 7);
         assert_eq!(layout.probes(), 20);
         assert_eq!(seen.rows.len(), 220);
         let values = Value::Array((0..220).map(|i| Value::from(i as u64)).collect());
@@ -209,7 +241,28 @@ mod tests {
         for r in &mut ints.rows {
             r[1] = "3".into();
         }
-        assert_eq!(with_probes(&ints, &ints, 1).1.probes(), 0);
-        assert_eq!(with_probes(&table(10), &table(10), 1).1.probes(), 0);
+        assert_eq!(with_probes(&ints, &ints, None, 1).1.probes(), 0);
+        assert_eq!(with_probes(&table(10), &table(10), None, 1).1.probes(), 0);
+    }
+
+    #[test]
+    fn parsed_training_features_give_the_probes_their_text_gives() {
+        let numeric_table = |n: usize| Table {
+            columns: vec!["x".into(), "y".into()],
+            rows: (0..n).map(|i| vec![format!("{}.{}", i % 17, i % 10), format!("{:.2}", (i as f64).sqrt())]).collect(),
+        };
+        let (train, test) = (numeric_table(300), numeric_table(120));
+        let numeric = NumericFeatures::parse_for_tests(&train, &test);
+        let (by_text, layout_text) = with_probes(&test, &train, None, 11);
+        let (by_numbers, layout_numbers) = with_probes(&test, &train, Some(&numeric), 11);
+        assert!(layout_text.probes() > 0);
+        assert_eq!(by_text.rows, by_numbers.rows);
+        assert_eq!(layout_text.origins().collect::<Vec<_>>(), layout_numbers.origins().collect::<Vec<_>>());
+        let seen: Vec<Option<usize>> = layout_text.origins().collect();
+        for (row, origin) in by_text.rows.iter().zip(&seen) {
+            if let Some(i) = origin {
+                assert_eq!(row, &test.rows[*i], "a test row is sent as it is");
+            }
+        }
     }
 }
