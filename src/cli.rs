@@ -15,7 +15,7 @@ use crate::domain::{Slug, SubmissionId};
 use crate::generate;
 use crate::pipeline::{Grader, Outcome};
 use crate::runtime::{self, Runtimes};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{ContainerKey, Sandbox};
 use crate::startup;
 use crate::storage::Status;
 
@@ -60,10 +60,14 @@ pub fn cli_labels() -> HashMap<String, String> {
 
 pub async fn grade(paths: &Paths, slug: &str, file: &Path) -> anyhow::Result<()> {
     let (grader, challenge) = grader_for(paths, slug).await?;
-    let view = grade_file(&grader, &challenge, file).await?;
-    println!("{}", serde_json::to_string_pretty(&view)?);
+    let graded = grade_file(&grader, &challenge, file).await;
+    grader.sandbox.discard_ahead().await;
+    println!("{}", serde_json::to_string_pretty(&graded?)?);
     Ok(())
 }
+
+/// How many of a grade's seeded runs go side by side first (see [`Grader::runs_at_once`]).
+const FIRST_RUNS: usize = 2;
 
 /// A grader that knows only the challenge `slug`: a one-shot grade reads no other challenge folder,
 /// checks no other runtime image and runs no other data generator, so it costs what that challenge
@@ -83,10 +87,14 @@ pub async fn grader_for(paths: &Paths, slug: &str) -> anyhow::Result<(Grader, Ar
     sandbox.ping().await.context("the Docker engine does not answer")?;
     let runtime = runtimes.get(&challenge.runtime).with_context(|| format!("runtime '{}' has no recipe", challenge.runtime))?;
     runtime::ensure(&sandbox, runtime).await?;
+    // The first runs' containers start now and come up while the data is generated, read and checked.
+    for &seed in challenge.run_seeds().iter().take(FIRST_RUNS) {
+        sandbox.launch_ahead(ContainerKey::new(runtime.image.clone(), &challenge.limits, seed), cli_labels());
+    }
     let catalogue = Catalogue::of(vec![challenge], loader);
     let mut grader = Grader::new(sandbox, runtimes, catalogue, Some(paths.data_dir.join("references")));
     // One grade has the machine to itself: its first two seeded runs go side by side.
-    grader.runs_at_once = 2;
+    grader.runs_at_once = FIRST_RUNS;
     let challenge = grader.catalogue.get(slug).with_context(unknown)?;
     generate::ensure(&grader, &challenge, generate::Deployment::Folder(&paths.data_dir)).await?;
     Ok((grader, challenge))

@@ -82,6 +82,7 @@ impl Grader {
             None => None,
         };
         let mut outcome = self.grade_runs(challenge, data.as_ref(), source, labels, reference).await?;
+        drop_aside(data);
         let report = &mut outcome.graded.report;
         if report.verdict == Verdict::Accepted {
             report.checks.push(integrity::checks::embedded_data(&String::from_utf8_lossy(source)));
@@ -202,6 +203,7 @@ impl Grader {
     ) -> anyhow::Result<SeededRun> {
         let (test_features, layout) = probes::with_probes(&data.test_features, &data.train, data.numeric.as_ref(), u64::from(seed));
         let spec = self.predict_spec(challenge, data, &test_features, &layout, source, seed, labels)?;
+        drop_aside(test_features);
         let outcome = self.sandbox.run(spec).await.context("running the sandbox")?;
         refuse_starved(&outcome)?;
         let graded = grading::grade(challenge, data, &outcome, &grading::Context { layout: &layout, reference });
@@ -383,6 +385,12 @@ impl Grader {
         }
         Ok(report.score)
     }
+}
+
+/// Drops `value` on a thread of its own: freeing a large table's millions of cells takes a good part
+/// of a second, which need not delay a result.
+fn drop_aside<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// A run the host starved of CPU says nothing about the code: it is the service's fault, and the job

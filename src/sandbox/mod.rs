@@ -157,7 +157,13 @@ pub struct Sandbox {
     launcher: Launcher,
     /// Set once when a service starts its workers; shared by every clone of this handle.
     pool: Arc<OnceLock<pool::Pool>>,
+    /// Containers started ahead of runs whose keys are known early (see [`Sandbox::launch_ahead`]),
+    /// each taken by the first run with its key.
+    ahead: Arc<Mutex<HashMap<ContainerKey, Vec<Ahead>>>>,
 }
+
+/// A container being started ahead of its run.
+type Ahead = tokio::task::JoinHandle<Result<Launched, SandboxError>>;
 
 /// What a container is made for: everything fixed when its interpreter starts. The seed belongs here
 /// because Python's hash seed is set at interpreter start, before the job exists.
@@ -180,7 +186,10 @@ pub struct LimitsKey {
 
 impl ContainerKey {
     pub fn of(spec: &RunSpec) -> ContainerKey {
-        let l = &spec.limits;
+        ContainerKey::new(spec.image.clone(), &spec.limits, spec.seed)
+    }
+
+    pub fn new(image: String, l: &Limits, seed: u32) -> ContainerKey {
         let limits = LimitsKey {
             time_seconds: l.time_seconds,
             memory_mb: l.memory_mb,
@@ -188,7 +197,7 @@ impl ContainerKey {
             pids: l.pids,
             tmpfs_mb: l.tmpfs_mb,
         };
-        ContainerKey { image: spec.image.clone(), limits, seed: spec.seed }
+        ContainerKey { image, limits, seed }
     }
 
     fn limits(&self) -> Limits {
@@ -271,7 +280,7 @@ impl Sandbox {
     pub async fn connect() -> Result<Sandbox, SandboxError> {
         let docker = engine::connect().map_err(docker_err("connecting"))?;
         let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
-        Ok(Sandbox { launcher: Launcher { docker, runtime: None }, pool: Default::default() })
+        Ok(Sandbox { launcher: Launcher { docker, runtime: None }, pool: Default::default(), ahead: Default::default() })
     }
 
     /// Runs every container under `runtime` (an OCI runtime registered with the engine, such as
@@ -300,6 +309,41 @@ impl Sandbox {
         let _ = self.pool.set(pool::Pool::start(self.launcher.clone(), size, labels));
     }
 
+    /// Starts a container for `key` now, for a run that will ask for it soon: its creation and its
+    /// interpreter's start then overlap what the caller does before the run (reading the hidden
+    /// data, say). The first run with that key takes it; [`Self::discard_ahead`] removes any left.
+    pub fn launch_ahead(&self, key: ContainerKey, mut labels: HashMap<String, String>) {
+        labels.insert(MANAGED_LABEL.to_owned(), "true".to_owned());
+        let launcher = self.launcher.clone();
+        let launching = key.clone();
+        let task = tokio::spawn(async move { launcher.launch(&launching, &labels).await });
+        self.ahead.lock().expect("ahead lock").entry(key).or_default().push(task);
+    }
+
+    /// Removes the containers started ahead that no run took.
+    pub async fn discard_ahead(&self) {
+        let left: Vec<Ahead> = self.ahead.lock().expect("ahead lock").drain().flat_map(|(_, tasks)| tasks).collect();
+        for task in left {
+            if let Ok(Ok(launched)) = task.await {
+                launched.guard.remove_now().await;
+            }
+        }
+    }
+
+    /// A container started ahead for `key`, once it is up; `None` when there is none or its start
+    /// failed (the run then makes its own, and says why if that fails too).
+    async fn take_ahead(&self, key: &ContainerKey) -> Option<Launched> {
+        let task = self.ahead.lock().expect("ahead lock").get_mut(key).and_then(Vec::pop)?;
+        match task.await {
+            Ok(Ok(launched)) => Some(launched),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "a container started ahead failed to start");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
     /// Stops refilling and removes every idle warm container.
     pub async fn stop_pool(&self) {
         if let Some(pool) = self.pool.get() {
@@ -319,7 +363,11 @@ impl Sandbox {
         let key = ContainerKey::of(&spec);
         let warm = self.pool.get().and_then(|p| p.take(&key));
         let is_warm = warm.is_some();
-        let launched = match warm {
+        let ready = match warm {
+            Some(launched) => Some(launched),
+            None => self.take_ahead(&key).await,
+        };
+        let launched = match ready {
             Some(launched) => launched,
             None => {
                 let mut labels = spec.labels.clone();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mlgrade::domain::{Limits, RawLimits};
-use mlgrade::sandbox::{InputFile, RunOutcome, RunSpec, Sandbox};
+use mlgrade::sandbox::{ContainerKey, InputFile, RunOutcome, RunSpec, Sandbox};
 use serde_json::Value;
 
 use crate::helpers::repo;
@@ -223,6 +223,8 @@ async fn idle_containers_of_a_dead_service_stop_and_are_swept() {
             sandbox.start_pool(1, pool_labels(&tag_in));
             sandbox.run(spec("raise SystemExit(0)", seed)).await.unwrap();
             wait_idle(&sandbox, seed, 1).await;
+            // Its finished run's container goes as any run's does; the idle one is what it leaves.
+            mlgrade::sandbox::removals_done().await;
         });
         rt.shutdown_background();
     })
@@ -282,4 +284,37 @@ async fn the_oci_runtime_option_runs_sandboxes_under_that_runtime() {
     assert_eq!(run.exit_code, 0, "{}", run.log);
     println!("kernel seen inside the sandbox: {}", String::from_utf8_lossy(&run.result));
     sandbox.stop_pool().await;
+}
+
+#[tokio::test]
+async fn containers_started_ahead_serve_their_run_once_and_the_rest_are_removed() {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let sandbox = sandbox().await;
+    let (used, unused) = (31_337, 31_338);
+    let key = |seed| ContainerKey::new(image(), &limits(), seed);
+    sandbox.launch_ahead(key(used), pool_labels(&tag));
+    sandbox.launch_ahead(key(unused), pool_labels(&tag));
+    let ahead: Vec<String> = {
+        let started = Instant::now();
+        loop {
+            let ids: Vec<String> = tagged(&sandbox, &tag).await.into_iter().map(|(id, _)| id).collect();
+            if ids.len() == 2 {
+                break ids;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "two containers start ahead: {ids:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+
+    let first = sandbox.run(spec(PROBE, used)).await.unwrap();
+    assert!(ahead.contains(&first.container), "the run took the container started for its key");
+    assert_eq!(probe_result(&first)["hashseed"], used.to_string(), "made for its seed");
+    let second = sandbox.run(spec(PROBE, used)).await.unwrap();
+    assert!(!ahead.contains(&second.container), "a container started ahead serves one run");
+    assert_eq!(probe_result(&second), probe_result(&first), "and runs exactly like one made for the run");
+
+    sandbox.discard_ahead().await;
+    for id in &ahead {
+        assert!(gone(&sandbox, id).await, "{id} stayed");
+    }
 }
