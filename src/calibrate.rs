@@ -68,6 +68,8 @@ pub async fn run(paths: &Paths, slugs: &[String], panel: &Path, seeds: u64) -> a
             }
         }
     }
+    // The runs' containers go in the background; the panel is done once they are gone.
+    crate::sandbox::removals_done().await;
     Ok(results)
 }
 

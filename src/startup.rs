@@ -345,6 +345,7 @@ impl Grading {
         if let Err(e) = self.ctx.grader.sandbox.remove_labelled(worker::PROCESS_LABEL, &self.ctx.process).await {
             tracing::warn!(error = %e, "removing this process's containers at shutdown");
         }
+        crate::sandbox::removals_done().await;
     }
 }
 

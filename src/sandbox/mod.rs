@@ -744,9 +744,11 @@ impl Drop for RemoveOnDrop {
 /// nothing behind.
 static REMOVALS: LazyLock<TaskTracker> = LazyLock::new(TaskTracker::new);
 
-/// Waits until every container removal this process started has ended.
+/// Waits until every container removal this process started has ended. Polled rather than closing
+/// the tracker: callers may wait at the same time (services stopping side by side) while runs go on
+/// handing removals off.
 pub async fn removals_done() {
-    REMOVALS.close();
-    REMOVALS.wait().await;
-    REMOVALS.reopen();
+    while !REMOVALS.is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
