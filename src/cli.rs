@@ -83,7 +83,8 @@ pub async fn grader_for(paths: &Paths, slug: &str) -> anyhow::Result<(Grader, Ar
     let loader = Loader { runtimes: runtimes.names(), generated_root: generate::generated_root(&paths.data_dir) };
     // The grade reads and checks the hidden data at once; loading the manifest alone parses it once.
     let challenge = Challenge::load_manifest(&dir, &loader.runtimes, &loader.generated_root)?;
-    let sandbox = Sandbox::connect().await?;
+    // The engine removes this command's containers when they stop: it exits with its result.
+    let sandbox = Sandbox::connect().await?.removed_by_engine();
     sandbox.ping().await.context("the Docker engine does not answer")?;
     let runtime = runtimes.get(&challenge.runtime).with_context(|| format!("runtime '{}' has no recipe", challenge.runtime))?;
     runtime::ensure(&sandbox, runtime).await?;

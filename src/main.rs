@@ -5,8 +5,26 @@ use mlgrade::config::{ChallengesAction, Cli, Command, RuntimesAction};
 use mlgrade::startup::{Application, WorkerNode};
 use mlgrade::{bench, cli};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(start())
+}
+
+/// glibc gives each thread that allocates an arena of its own and keeps what those arenas freed. A
+/// server's start (publishing the catalogue, generating data on blocking threads) left it at rest at
+/// about 105 MB; two arenas leave it at 40 MB, and grading a large table is no slower. Set before any
+/// thread starts; `MALLOC_ARENA_MAX` in the environment still decides when given.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only changes the allocator's settings; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+async fn start() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)

@@ -229,6 +229,8 @@ struct Launcher {
     docker: Docker,
     /// An OCI runtime registered with the engine (gVisor's `runsc`, say); the engine's default if unset.
     runtime: Option<String>,
+    /// The engine removes each container once it stops (see [`Sandbox::removed_by_engine`]).
+    auto_remove: bool,
 }
 
 /// A started container waiting for its job, with the attach streams that feed and read it, removed
@@ -250,7 +252,7 @@ impl Launcher {
             .docker
             .create_container(
                 Some(CreateContainerOptions { name: name.as_str(), platform: None }),
-                container_config(key, labels, self.runtime.as_deref()),
+                container_config(key, labels, self.runtime.as_deref(), self.auto_remove),
             )
             .await
             .map_err(docker_err("creating the container"))?;
@@ -280,13 +282,23 @@ impl Sandbox {
     pub async fn connect() -> Result<Sandbox, SandboxError> {
         let docker = engine::connect().map_err(docker_err("connecting"))?;
         let docker = docker.negotiate_version().await.map_err(docker_err("negotiating the API version"))?;
-        Ok(Sandbox { launcher: Launcher { docker, runtime: None }, pool: Default::default(), ahead: Default::default() })
+        Ok(Sandbox { launcher: Launcher { docker, runtime: None, auto_remove: false }, pool: Default::default(), ahead: Default::default() })
     }
 
     /// Runs every container under `runtime` (an OCI runtime registered with the engine, such as
     /// gVisor's `runsc`) instead of the engine's default.
     pub fn with_oci_runtime(mut self, runtime: Option<String>) -> Sandbox {
         self.launcher.runtime = runtime.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// Has the engine remove each container as soon as it stops, instead of this process: a one-shot
+    /// command then exits with its result rather than after its containers' removal. Every run's
+    /// container stops by itself (its supervisor ends after its frame, or at its deadline; an unused
+    /// one when this process's attach connection closes), so none is left. A service keeps removing
+    /// its own, whose stopped state its sweeper and the engine's account of a killed run rely on.
+    pub fn removed_by_engine(mut self) -> Sandbox {
+        self.launcher.auto_remove = true;
         self
     }
 
@@ -377,10 +389,15 @@ impl Sandbox {
         };
         let Launched { id, attach, guard } = launched;
         let outcome = self.drive(&id, attach, job_tar, spec.limits.wall_clock()).await;
-        // The job is over and the container stopping; removing it need not delay the result. It goes
-        // on in the background (see [`removals_done`]); the pool accounts for a warm one until it is
-        // gone, and a sweeper takes any container whose process died first.
-        drop(guard);
+        // The job is over and the container stopping; removing it need not delay the result. The engine
+        // does it where told to; otherwise it goes on in the background (see [`removals_done`]), the
+        // pool accounts for a warm one until it is gone, and a sweeper takes any container whose
+        // process died first.
+        if self.launcher.auto_remove && outcome.is_ok() {
+            guard.disarm();
+        } else {
+            drop(guard);
+        }
         outcome.map(|mut o| {
             o.container = id;
             o.warm = is_warm;
@@ -437,12 +454,12 @@ impl Sandbox {
                 }
             }
             None => {
-                self.wait(id).await?;
+                let waited = self.wait(id).await?;
                 let state = self.engine_state(id).await?;
                 RunOutcome {
                     container: id.to_owned(),
                     warm: false,
-                    exit_code: state.exit_code.unwrap_or(-1),
+                    exit_code: state.exit_code.or(waited).unwrap_or(-1),
                     oom_killed: state.oom_killed.unwrap_or(false),
                     timed_out,
                     result_overflow: false,
@@ -456,24 +473,30 @@ impl Sandbox {
         Ok(outcome)
     }
 
+    /// The engine's account of the container; empty once the engine has removed it (see
+    /// [`Sandbox::removed_by_engine`]).
     async fn engine_state(&self, id: &str) -> Result<bollard::models::ContainerState, SandboxError> {
-        Ok(self
-            .docker()
-            .inspect_container(id, None::<InspectContainerOptions>)
-            .await
-            .map_err(docker_err("inspecting"))?
-            .state
-            .unwrap_or_default())
+        match self.docker().inspect_container(id, None::<InspectContainerOptions>).await {
+            Ok(inspected) => Ok(inspected.state.unwrap_or_default()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) if self.launcher.auto_remove => {
+                Ok(Default::default())
+            }
+            Err(e) => Err(docker_err("inspecting")(e)),
+        }
     }
 
     /// Waits for the container to stop; a non-zero exit is an outcome, not an error.
-    async fn wait(&self, id: &str) -> Result<(), SandboxError> {
+    /// Waits for the container to stop and gives its exit code when the engine says; a non-zero exit
+    /// is an outcome, not an error, and so is a container the engine has already removed.
+    async fn wait(&self, id: &str) -> Result<Option<i64>, SandboxError> {
         let mut stream = self
             .docker()
             .wait_container(id, Some(WaitContainerOptions { condition: "not-running" }));
         match stream.next().await {
-            Some(Ok(_)) | None => Ok(()),
-            Some(Err(bollard::errors::Error::DockerContainerWaitError { .. })) => Ok(()),
+            Some(Ok(done)) => Ok(Some(done.status_code)),
+            None => Ok(None),
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(Some(code)),
+            Some(Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })) if self.launcher.auto_remove => Ok(None),
             Some(Err(e)) => Err(docker_err("waiting")(e)),
         }
     }
@@ -568,7 +591,7 @@ struct Managed {
 
 /// The container's settings: every hardening setting, the limits, and the supervisor with this
 /// container's own settings (seed, time limits) on the command line. The job comes later, on stdin.
-fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtime: Option<&str>) -> Config<String> {
+fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtime: Option<&str>, auto_remove: bool) -> Config<String> {
     let limits = key.limits();
     let limits = &limits;
     let settings = serde_json::json!({
@@ -629,7 +652,7 @@ fn container_config(key: &ContainerKey, labels: &HashMap<String, String>, runtim
             tmpfs: Some(tmpfs),
             ipc_mode: Some("private".into()),
             log_config: Some(HostConfigLogConfig { typ: Some("none".into()), config: None }),
-            auto_remove: Some(false),
+            auto_remove: Some(auto_remove),
             ..Default::default()
         }),
         ..Default::default()
@@ -706,6 +729,13 @@ struct RemoveOnDrop {
 }
 
 impl RemoveOnDrop {
+    /// Leaves the container to the engine, which removes it when it stops.
+    fn disarm(mut self) {
+        if let Some(id) = self.id.take() {
+            release(self.held.take(), &id);
+        }
+    }
+
     async fn remove_now(mut self) {
         if let Some(id) = self.id.take() {
             if let Err(e) = remove_forced(&self.docker, &id).await {

@@ -11,7 +11,12 @@ use crate::helpers::repo;
 
 /// Runs `mlgrade grade` on `file` against the challenge folder `challenges`.
 fn grade(challenges: &Path, data: &Path, slug: &str, file: &Path) -> Result<Value, String> {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlgrade"))
+    grade_process(challenges, data, slug, file).0
+}
+
+/// Runs `mlgrade grade` and gives its report and its process id.
+fn grade_process(challenges: &Path, data: &Path, slug: &str, file: &Path) -> (Result<Value, String>, u32) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mlgrade"))
         .arg("--challenges")
         .arg(challenges)
         .arg("--data-dir")
@@ -20,12 +25,27 @@ fn grade(challenges: &Path, data: &Path, slug: &str, file: &Path) -> Result<Valu
         .arg(repo().join("docker/runtimes"))
         .args(["grade", "--challenge", slug])
         .arg(file)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
     if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        return (Err(String::from_utf8_lossy(&out.stderr).into_owned()), pid);
     }
-    Ok(serde_json::from_slice(&out.stdout).unwrap())
+    (Ok(serde_json::from_slice(&out.stdout).unwrap()), pid)
+}
+
+/// Containers, in any state, started by the process `pid` outside the queue.
+async fn containers_of_process(pid: u32) -> Vec<String> {
+    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
+    let filters = std::collections::HashMap::from([("label".to_string(), vec![format!("mlgrade.cli-pid={pid}")])]);
+    let list = docker
+        .list_containers(Some(bollard::container::ListContainersOptions { all: true, filters, ..Default::default() }))
+        .await
+        .unwrap();
+    list.into_iter().filter_map(|c| c.id).collect()
 }
 
 /// A classification challenge in `root/slug` with the given hidden files (label column `label`) and
@@ -172,7 +192,19 @@ async fn numpy_input_arrives_exactly_as_the_csv_route_gave_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("challenges");
     let challenge = write_challenge(&root, "numpy-path", "numpy", NUMPY_TRAIN, NUMPY_TEST, &numpy_solution());
-    let report = grade(&root, &dir.path().join("data"), "numpy-path", &challenge.join("solution.py")).unwrap();
+    let (report, pid) = grade_process(&root, &dir.path().join("data"), "numpy-path", &challenge.join("solution.py"));
+    let report = report.unwrap();
+    // The command exits with its result and leaves its containers to the engine, which removes them
+    // as they stop: the reference's runs, the solution's, and any started ahead.
+    let started = std::time::Instant::now();
+    loop {
+        let left = containers_of_process(pid).await;
+        if left.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the grade left containers: {left:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     assert_eq!(report["verdict"], "accepted", "{report:#}");
     assert!(report["log"].as_str().unwrap().contains("fit saw the CSV route's arrays"), "{report:#}");
     let test = report["overfitting"]["test_metric"].as_f64().unwrap();
