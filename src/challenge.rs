@@ -614,11 +614,7 @@ impl Challenge {
     fn dataset(&self) -> Result<Dataset, String> {
         let (train, test) = self.data.as_ref().ok_or("this challenge has no train and test files")?;
         // Side by side: a large table takes most of a second to read.
-        let (train, test) = std::thread::scope(|scope| {
-            let train = scope.spawn(|| Table::read(train));
-            let test = Table::read(test);
-            (train.join().expect("reading the training rows"), test)
-        });
+        let (train, test) = side_by_side(|| Table::read(train), || Table::read(test));
         let (train, test) = (train?, test?);
         Dataset::new(train, test, &self.label, self.task, self.input)
     }
@@ -828,10 +824,7 @@ impl NumericFeatures {
     /// Parses both tables side by side (a large one takes most of a second); the first cell that is
     /// not a number, training rows first, is the error.
     fn parse(train: &Table, test: &Table) -> Result<NumericFeatures, String> {
-        let (train_values, test_values) = std::thread::scope(|scope| {
-            let train_values = scope.spawn(|| numbers("train", train));
-            (train_values.join().expect("parsing the training features"), numbers("test", test))
-        });
+        let (train_values, test_values) = side_by_side(|| numbers("train", train), || numbers("test", test));
         Ok(NumericFeatures { columns: train.columns.len(), train: train_values?, test: test_values? })
     }
 
@@ -849,6 +842,16 @@ impl NumericFeatures {
     pub fn train_column(&self, c: usize) -> impl Iterator<Item = f64> + '_ {
         self.train.iter().skip(c).step_by(self.columns.max(1)).copied()
     }
+}
+
+/// Runs `first` on a thread of its own beside `second` and gives both results: reading or parsing a
+/// large table's two parts at once uses both cores. A panic in either goes on as it was.
+pub(crate) fn side_by_side<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let first = scope.spawn(first);
+        let second = second();
+        (first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), second)
+    })
 }
 
 /// Every cell of `table` as a number, row by row.

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::challenge::{NumericFeatures, Table};
+use crate::challenge::{side_by_side, NumericFeatures, Table};
 use crate::grading::interval::sample_sd;
 use crate::grading::splitmix64;
 
@@ -117,12 +117,10 @@ fn continuous_columns(test: &Table, train: &Table, numeric: Option<&NumericFeatu
         Some((c, decimals, spread?))
     };
     let half = test.columns.len() / 2;
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| (half..test.columns.len()).filter_map(column).collect::<Vec<_>>());
-        let mut found: Vec<_> = (0..half).filter_map(column).collect();
-        found.extend(second.join().expect("reading the test columns"));
-        found
-    })
+    let (mut found, second): (Vec<_>, Vec<_>) =
+        side_by_side(|| (0..half).filter_map(column).collect(), || (half..test.columns.len()).filter_map(column).collect());
+    found.extend(second);
+    found
 }
 
 /// The most decimals any cell of a column shows, when every non-empty cell is a number and some show

@@ -485,7 +485,6 @@ impl Sandbox {
         }
     }
 
-    /// Waits for the container to stop; a non-zero exit is an outcome, not an error.
     /// Waits for the container to stop and gives its exit code when the engine says; a non-zero exit
     /// is an outcome, not an error, and so is a container the engine has already removed.
     async fn wait(&self, id: &str) -> Result<Option<i64>, SandboxError> {
