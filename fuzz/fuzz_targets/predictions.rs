@@ -21,7 +21,7 @@ fn fixture() -> &'static (Challenge, Dataset) {
         let runtimes: BTreeSet<String> = ["python-numpy".to_owned()].into();
         let generated = std::env::temp_dir().join("mlgrade-fuzz-generated");
         let challenge = Challenge::load_as("tiny-classify".parse().unwrap(), 1, &dir, &runtimes, &generated).unwrap();
-        let data = challenge.dataset().unwrap();
+        let data = challenge.checked_dataset().unwrap();
         (challenge, data)
     })
 }
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     // As the rows are, and with probe rows among them and a reference to compare with.
     let plain = ProbeLayout::none(dataset.test_labels.len());
     let _ = mlgrade::grading::grade(challenge, dataset, &outcome, &Context { layout: &plain, reference: None });
-    let (_, probed) = with_probes(&dataset.test_features, &dataset.train, 1);
+    let (_, probed) = with_probes(&dataset.test_features, &dataset.train, dataset.numeric.as_ref(), 1);
     let reference = Some(OnHiddenRows { value: 0.9, interval: Some([0.85, 0.95]) });
     let _ = mlgrade::grading::grade(challenge, dataset, &outcome, &Context { layout: &probed, reference });
 });
