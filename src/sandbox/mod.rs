@@ -145,6 +145,8 @@ pub enum SandboxError {
     },
     #[error("packing the job: {0}")]
     Pack(#[from] std::io::Error),
+    #[error("docker engine: creating the container: the request's task ended without an answer")]
+    CreateLost,
 }
 
 fn docker_err(context: &'static str) -> impl FnOnce(bollard::errors::Error) -> SandboxError {
@@ -244,23 +246,13 @@ struct Launched {
 impl Launcher {
     /// Creates, attaches and starts a container for `key`; its supervisor then waits for the job.
     async fn launch(&self, key: &ContainerKey, labels: &HashMap<String, String>) -> Result<Launched, SandboxError> {
-        let name = format!("mlgrade-{}", uuid::Uuid::new_v4().simple());
-        // Armed before the create request, by name: a run dropped mid-request still removes what the
-        // engine goes on to create.
-        let guard = RemoveOnDrop { docker: self.docker.clone(), id: Some(name.clone()), held: None };
-        let created = self
-            .docker
-            .create_container(
-                Some(CreateContainerOptions { name: name.as_str(), platform: None }),
-                container_config(key, labels, self.runtime.as_deref(), self.auto_remove),
-            )
-            .await
-            .map_err(docker_err("creating the container"))?;
+        let guard = self.create(key, labels).await?;
+        let id = guard.id.clone().expect("a created container's guard is armed");
         // Attached before the start so nothing the container writes is missed.
         let attach = self
             .docker
             .attach_container(
-                &created.id,
+                &id,
                 Some(AttachContainerOptions::<String> {
                     stdin: Some(true),
                     stdout: Some(true),
@@ -271,9 +263,32 @@ impl Launcher {
             )
             .await
             .map_err(docker_err("attaching"))?;
-        self.docker.start_container::<String>(&created.id, None).await.map_err(docker_err("starting"))?;
+        self.docker.start_container::<String>(&id, None).await.map_err(docker_err("starting"))?;
         crate::metrics::SANDBOX.container_started();
-        Ok(Launched { id: created.id, attach, guard })
+        Ok(Launched { id, attach, guard })
+    }
+
+    /// Creates the container and hands back the guard that removes it. The request runs to its end
+    /// on its own task even when the launch is dropped mid-request (a stopping pool, a lost lease):
+    /// a removal sent while the engine is still creating finds nothing, and the container would
+    /// appear after it. Whatever the engine made is then owned by a guard, in the answer or dropped
+    /// with it, and the task counts as a pending removal until then.
+    async fn create(&self, key: &ContainerKey, labels: &HashMap<String, String>) -> Result<RemoveOnDrop, SandboxError> {
+        let docker = self.docker.clone();
+        let config = container_config(key, labels, self.runtime.as_deref(), self.auto_remove);
+        let (answer, created) = tokio::sync::oneshot::channel();
+        tokio::spawn(REMOVALS.track_future(async move {
+            let name = format!("mlgrade-{}", uuid::Uuid::new_v4().simple());
+            let options = CreateContainerOptions { name: name.as_str(), platform: None };
+            let guarded = docker
+                .create_container(Some(options), config)
+                .await
+                .map(|created| RemoveOnDrop { docker: docker.clone(), id: Some(created.id), held: None })
+                .map_err(docker_err("creating the container"));
+            // Nobody waits any more: the answer, guard included, is dropped here and removes it.
+            let _ = answer.send(guarded);
+        }));
+        created.await.map_err(|_| SandboxError::CreateLost)?
     }
 }
 

@@ -96,6 +96,15 @@ async fn tagged(sandbox: &Sandbox, tag: &str) -> Vec<(String, String)> {
     list.into_iter().map(|c| (c.id.unwrap_or_default(), c.state.unwrap_or_default())).collect()
 }
 
+/// Ends a test: the pool removes its idle containers, every run's background removal finishes, and
+/// no container of this test is left.
+async fn finish(sandbox: &Sandbox, tag: &str) {
+    sandbox.stop_pool().await;
+    mlgrade::sandbox::removals_done().await;
+    let left = tagged(sandbox, tag).await;
+    assert!(left.is_empty(), "containers of this test were left behind: {left:?}");
+}
+
 async fn exists(sandbox: &Sandbox, id: &str) -> bool {
     sandbox.docker().inspect_container(id, None).await.is_ok()
 }
@@ -144,7 +153,7 @@ async fn warm_and_cold_runs_give_identical_results() {
     let other = probe_result(&cold.run(spec(PROBE, seed + 1)).await.unwrap());
     assert_ne!(other["random"], w["random"]);
     assert_ne!(other["hash"], w["hash"]);
-    warm.stop_pool().await;
+    finish(&warm, &tag).await;
 }
 
 #[tokio::test]
@@ -177,8 +186,7 @@ async fn the_pool_hands_each_container_out_once_removes_it_after_its_job_and_ref
     assert!(stats.started >= 4, "{stats:?}");
     assert_eq!((stats.hits, stats.misses), (2, 1), "{stats:?}");
 
-    sandbox.stop_pool().await;
-    assert!(tagged(&sandbox, &tag).await.is_empty(), "stopping the pool removes its idle containers");
+    finish(&sandbox, &tag).await;
 }
 
 #[tokio::test]
@@ -207,7 +215,7 @@ async fn failed_killed_and_abandoned_warm_runs_leave_no_container() {
     let abandoned = tokio::time::timeout(Duration::from_secs(3), sandbox.run(spec("import time\ntime.sleep(60)", seed))).await;
     assert!(abandoned.is_err(), "the sleeper was still running");
     assert!(gone(&sandbox, &before[0]).await, "the abandoned run's container stayed");
-    sandbox.stop_pool().await;
+    finish(&sandbox, &tag).await;
 }
 
 #[tokio::test]
@@ -262,7 +270,7 @@ async fn running_warm_containers_are_not_the_sweepers() {
     let other_process = Sandbox::connect().await.unwrap();
     let sweepable = other_process.labelled_containers().await.unwrap();
     assert!(!sweepable.iter().any(|(id, _)| id == &idle[0].0), "an idle, running warm container is accounted for");
-    sandbox.stop_pool().await;
+    finish(&sandbox, &tag).await;
 }
 
 /// Runs only when MLGRADE_TEST_OCI_RUNTIME names a runtime registered with the engine (e.g. `runsc`):
@@ -283,7 +291,7 @@ async fn the_oci_runtime_option_runs_sandboxes_under_that_runtime() {
     let run = sandbox.run(spec(kernel, seed)).await.unwrap();
     assert_eq!(run.exit_code, 0, "{}", run.log);
     println!("kernel seen inside the sandbox: {}", String::from_utf8_lossy(&run.result));
-    sandbox.stop_pool().await;
+    finish(&sandbox, &tag).await;
 }
 
 #[tokio::test]
@@ -317,4 +325,18 @@ async fn containers_started_ahead_serve_their_run_once_and_the_rest_are_removed(
     for id in &ahead {
         assert!(gone(&sandbox, id).await, "{id} stayed");
     }
+}
+
+/// A run dropped at any moment of its container's creation (a lost lease, a stopping service) leaves
+/// nothing behind, also when the engine finishes creating the container after the drop.
+#[tokio::test]
+async fn runs_dropped_while_their_container_is_created_leave_none() {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let sandbox = sandbox().await;
+    for after_ms in [0, 0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55] {
+        let mut dropped = spec("raise SystemExit(0)", 77);
+        dropped.labels = pool_labels(&tag);
+        let _ = tokio::time::timeout(Duration::from_millis(after_ms), sandbox.run(dropped)).await;
+    }
+    finish(&sandbox, &tag).await;
 }
