@@ -314,6 +314,7 @@ impl Grading {
         let pool_labels = std::collections::HashMap::from([
             (worker::INSTANCE_LABEL.to_owned(), ctx.instance.clone()),
             (worker::PROCESS_LABEL.to_owned(), ctx.process.clone()),
+            (worker::HOST_LABEL.to_owned(), worker::host_name()),
         ]);
         ctx.grader.sandbox.start_pool(setup.warm_pool, pool_labels);
         let workers = (0..setup.workers)
@@ -338,10 +339,9 @@ impl Grading {
             let _ = reaper.await;
         }
         self.ctx.grader.sandbox.stop_pool().await;
-        // A run cancelled while the engine was still creating its container can leave one behind once
-        // the request completes on the engine's side; give such requests a moment, then remove every
-        // container this process started.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Creates still under way end and their containers go (they count as pending removals); then
+        // anything else this process labelled goes too.
+        crate::sandbox::removals_done().await;
         if let Err(e) = self.ctx.grader.sandbox.remove_labelled(worker::PROCESS_LABEL, &self.ctx.process).await {
             tracing::warn!(error = %e, "removing this process's containers at shutdown");
         }

@@ -250,9 +250,12 @@ async fn finish(ctx: &WorkerContext, claim: &Claim, report: &Report, log: &str, 
 /// and any worker of the instance on that engine removes what it left.
 pub async fn remove_orphans(sandbox: &Sandbox, store: &Store, instance: &str) -> anyhow::Result<usize> {
     let mut removed = 0;
-    for (id, labels) in sandbox.labelled_containers().await? {
+    for container in sandbox.labelled_containers().await? {
+        let (id, labels) = (container.id, container.labels);
         let live = if labels.contains_key(CLI_PID_LABEL) {
             cli_alive(&labels)
+        } else if container.launching {
+            launcher_alive(&labels)
         } else if labels.get(INSTANCE_LABEL).map(String::as_str) != Some(instance) {
             true
         } else {
@@ -283,7 +286,7 @@ pub fn process_labels() -> HashMap<String, String> {
     ])
 }
 
-fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default()
 }
 
@@ -293,8 +296,20 @@ fn cli_alive(labels: &HashMap<String, String>) -> bool {
     if labels.get(HOST_LABEL).is_some_and(|host| *host != host_name()) {
         return true;
     }
-    labels
-        .get(CLI_PID_LABEL)
-        .map(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
-        .unwrap_or(false)
+    labels.get(CLI_PID_LABEL).is_some_and(|pid| pid_alive(pid))
+}
+
+/// Whether the service that created a warm container, not started yet, may still be launching it. Its
+/// process label begins with its process id; one on another host, or without those labels, is given
+/// the benefit of the doubt, and the engine-wide sweep takes it once its launch grace is over.
+fn launcher_alive(labels: &HashMap<String, String>) -> bool {
+    let here = labels.get(HOST_LABEL).is_some_and(|host| *host == host_name());
+    match labels.get(PROCESS_LABEL).and_then(|p| p.split_once('-')) {
+        Some((pid, _)) if here => pid_alive(pid),
+        _ => true,
+    }
+}
+
+fn pid_alive(pid: &str) -> bool {
+    pid.parse::<u32>().is_ok_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
 }

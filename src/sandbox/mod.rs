@@ -60,6 +60,9 @@ const RUNTIME_THREADS: u64 = 256;
 /// Exit code of a container whose supervisor never got a job (its service died, or it waited too long);
 /// see supervisor.py. Such a container holds nothing and nobody waits for it, so any sweeper removes it.
 pub const NO_JOB_EXIT: i64 = 86;
+/// A container is created, attached and started within seconds; a warm one still only created after
+/// this was left by a process that died mid-launch, whichever service made it.
+const LAUNCH_GRACE: Duration = Duration::from_secs(120);
 /// Label on warm containers; their job is not known when they are made, so they carry no job label.
 pub const POOL_LABEL: &str = "mlgrade.pool";
 /// How much earlier than the service the supervisor enforces the wall clock, so that it can still
@@ -525,20 +528,23 @@ impl Sandbox {
     /// Containers this service labelled that a sweeper may judge, with their labels. Warm containers
     /// that are accounted for are left out: those this process's pool holds or runs a job in, and any
     /// still running (an idle one ends by itself when the service holding its stdin goes, and a busy one
-    /// at its supervisor's deadline). A stopped warm container of another process is an orphan.
-    pub async fn labelled_containers(&self) -> Result<Vec<(String, HashMap<String, String>)>, SandboxError> {
+    /// at its supervisor's deadline). A warm container only created so far is marked `launching`: its
+    /// process may be starting it, and the sweeper asks whether that process lives. A stopped warm
+    /// container of another process is an orphan.
+    pub async fn labelled_containers(&self) -> Result<Vec<Labelled>, SandboxError> {
         let held = self.pool.get().map(pool::Pool::held).unwrap_or_default();
         Ok(self
             .managed_containers()
             .await?
             .into_iter()
-            .filter(|c| !(c.labels.contains_key(POOL_LABEL) && (c.running || held.contains(&c.id))))
-            .map(|c| (c.id, c.labels))
+            .filter(|c| !(c.labelled.labels.contains_key(POOL_LABEL) && (c.running || held.contains(&c.labelled.id))))
+            .map(|c| c.labelled)
             .collect())
     }
 
     /// Removes warm containers that stopped without ever getting a job, whichever service made them:
-    /// the idle containers of services that are gone. Returns how many.
+    /// the idle containers of services that are gone, and those left only created past
+    /// [`LAUNCH_GRACE`] by a process that died mid-launch. Returns how many.
     pub async fn remove_jobless(&self) -> Result<usize, SandboxError> {
         remove_jobless(self.docker()).await
     }
@@ -554,10 +560,11 @@ impl Sandbox {
         Ok(list
             .into_iter()
             .filter_map(|c| {
+                let labels = c.labels.unwrap_or_default();
+                let launching = labels.contains_key(POOL_LABEL) && c.state.as_deref() == Some("created") && recent(c.created);
                 Some(Managed {
                     running: c.state.as_deref() == Some("running"),
-                    id: c.id?,
-                    labels: c.labels.unwrap_or_default(),
+                    labelled: Labelled { id: c.id?, labels, launching },
                 })
             })
             .collect())
@@ -566,8 +573,8 @@ impl Sandbox {
     /// Removes every container of this service whose `label` is `value`.
     pub async fn remove_labelled(&self, label: &str, value: &str) -> Result<(), SandboxError> {
         for c in self.managed_containers().await? {
-            if c.labels.get(label).map(String::as_str) == Some(value) {
-                self.remove(&c.id).await?;
+            if c.labelled.labels.get(label).map(String::as_str) == Some(value) {
+                self.remove(&c.labelled.id).await?;
             }
         }
         Ok(())
@@ -579,28 +586,47 @@ impl Sandbox {
 }
 
 async fn remove_jobless(docker: &Docker) -> Result<usize, SandboxError> {
-    let filters = HashMap::from([
-        ("label".to_string(), vec![POOL_LABEL.to_string()]),
-        ("status".to_string(), vec!["exited".to_string()]),
-        ("exited".to_string(), vec![NO_JOB_EXIT.to_string()]),
-    ]);
-    let list = docker
-        .list_containers(Some(ListContainersOptions { all: true, filters, ..Default::default() }))
-        .await
-        .map_err(docker_err("listing jobless warm containers"))?;
+    let exited = warm_containers(docker, &[("status", "exited"), ("exited", &NO_JOB_EXIT.to_string())]).await?;
+    // A launch that never reached its start: its process died mid-launch, and nobody will start it.
+    let abandoned = warm_containers(docker, &[("status", "created")]).await?.into_iter().filter(|c| !recent(c.created));
     let mut removed = 0;
-    for id in list.into_iter().filter_map(|c| c.id) {
+    for id in exited.into_iter().chain(abandoned).filter_map(|c| c.id) {
         remove_forced(docker, &id).await.map_err(docker_err("removing a jobless warm container"))?;
         removed += 1;
     }
     Ok(removed)
 }
 
+/// Warm containers of any service on the engine that match `filters`.
+async fn warm_containers(docker: &Docker, filters: &[(&str, &str)]) -> Result<Vec<bollard::models::ContainerSummary>, SandboxError> {
+    let mut all = HashMap::from([("label".to_string(), vec![POOL_LABEL.to_string()])]);
+    all.extend(filters.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])));
+    docker
+        .list_containers(Some(ListContainersOptions { all: true, filters: all, ..Default::default() }))
+        .await
+        .map_err(docker_err("listing jobless warm containers"))
+}
+
+/// Whether a container created at `created` (unix seconds, as the engine lists it) is within
+/// [`LAUNCH_GRACE`].
+fn recent(created: Option<i64>) -> bool {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    created.is_some_and(|at| now.saturating_sub(at) < LAUNCH_GRACE.as_secs() as i64)
+}
+
 /// A labelled container as the engine lists it.
 struct Managed {
-    id: String,
-    labels: HashMap<String, String>,
+    labelled: Labelled,
     running: bool,
+}
+
+/// A container a sweeper may judge: its id and labels, and whether it is a warm container created
+/// within [`LAUNCH_GRACE`] and not started yet, which a live process may be launching.
+#[derive(Debug)]
+pub struct Labelled {
+    pub id: String,
+    pub labels: HashMap<String, String>,
+    pub launching: bool,
 }
 
 /// The container's settings: every hardening setting, the limits, and the supervisor with this
@@ -794,5 +820,19 @@ static REMOVALS: LazyLock<TaskTracker> = LazyLock::new(TaskTracker::new);
 pub async fn removals_done() {
     while !REMOVALS.is_empty() {
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_container_counts_as_launching_only_within_the_grace() {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let grace = LAUNCH_GRACE.as_secs() as i64;
+        assert!(recent(Some(now - 5)));
+        assert!(!recent(Some(now - grace - 5)), "past the grace, the engine-wide sweep takes it");
+        assert!(!recent(None), "an engine that gives no creation time cannot make one immortal");
     }
 }

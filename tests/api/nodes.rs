@@ -527,7 +527,7 @@ async fn a_worker_reaches_its_engine_over_tls_with_client_certificates() {
     assert!(handshakes.load(std::sync::atomic::Ordering::Relaxed) > 0, "the worker spoke TLS to the engine");
 }
 
-/// A stopped container on the engine with these labels (besides the managed label).
+/// A container created, never started, on the engine with these labels (besides the managed label).
 async fn labelled_container(docker: &bollard::Docker, labels: &[(&str, &str)]) -> String {
     let image = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap().get("python-numpy").unwrap().image.clone();
     let mut all: std::collections::HashMap<String, String> =
@@ -543,6 +543,7 @@ async fn exists(docker: &bollard::Docker, id: &str) -> bool {
 
 #[tokio::test]
 async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
+    use mlgrade::sandbox::POOL_LABEL;
     use mlgrade::worker::{self, ATTEMPT_LABEL, CLI_PID_LABEL, HOST_LABEL, INSTANCE_LABEL, JOB_LABEL, PROCESS_LABEL};
     let app = spawn_app_configured(|c| c.workers = Some(0)).await;
     let id = app.submit(TINY, fixture("trivial.py")).await;
@@ -565,6 +566,12 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     let other_deployment =
         labelled_container(&docker, &[(JOB_LABEL, "01J000000000000000000000000"), (ATTEMPT_LABEL, "1"), (INSTANCE_LABEL, "someone-else")])
             .await;
+    // Warm containers only created, not started: one by a dead process on this host (it died
+    // mid-launch), one that a process on another host may be starting right now.
+    let here = worker::host_name();
+    let warm = [(POOL_LABEL, "warm"), (INSTANCE_LABEL, instance.as_str()), (PROCESS_LABEL, "999999999-deadbeef")];
+    let launch_died_here = labelled_container(&docker, &[&warm[..], &[(HOST_LABEL, here.as_str())]].concat()).await;
+    let launching_elsewhere = labelled_container(&docker, &[&warm[..], &[(HOST_LABEL, "another-host")]].concat()).await;
     let sandbox = mlgrade::sandbox::Sandbox::connect().await.unwrap();
 
     // Checked at once, before other services sharing this engine sweep it.
@@ -573,12 +580,14 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     assert!(!exists(&docker, &dead_here).await, "a dead local process's container stayed");
     assert!(exists(&docker, &elsewhere).await, "another host's run was judged from here");
     assert!(exists(&docker, &other_deployment).await, "another deployment's container was removed");
+    assert!(!exists(&docker, &launch_died_here).await, "a launch whose local process died stayed");
+    assert!(exists(&docker, &launching_elsewhere).await, "another host's launch in progress was removed");
 
     // Once the holder stops renewing its lease, its container is an orphan.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     worker::remove_orphans(&sandbox, &store, &instance).await.unwrap();
     assert!(!exists(&docker, &live_job).await, "an expired claim's container stayed");
-    for id in [elsewhere, other_deployment] {
+    for id in [elsewhere, other_deployment, launching_elsewhere] {
         sandbox.remove(&id).await.unwrap();
     }
     app.stop().await;

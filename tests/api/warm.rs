@@ -250,7 +250,7 @@ async fn idle_containers_of_a_dead_service_stop_and_are_swept() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let orphans = sweeper.labelled_containers().await.unwrap();
-    assert!(orphans.iter().any(|(c, _)| c == &id), "a stopped warm container of another process is the sweeper's");
+    assert!(orphans.iter().any(|c| c.id == id && !c.launching), "a stopped warm container of another process is the sweeper's");
     let state = sweeper.docker().inspect_container(&id, None).await.unwrap().state.unwrap();
     assert_eq!(state.exit_code, Some(mlgrade::sandbox::NO_JOB_EXIT), "it says it never got a job");
     // Any service may remove it, whatever instance made it: it holds nothing and nobody waits for it.
@@ -259,7 +259,7 @@ async fn idle_containers_of_a_dead_service_stop_and_are_swept() {
 }
 
 #[tokio::test]
-async fn running_warm_containers_are_not_the_sweepers() {
+async fn running_and_launching_warm_containers_are_not_the_sweepers() {
     let tag = uuid::Uuid::new_v4().simple().to_string();
     let sandbox = sandbox().await;
     sandbox.start_pool(1, pool_labels(&tag));
@@ -269,7 +269,25 @@ async fn running_warm_containers_are_not_the_sweepers() {
     let idle = tagged(&sandbox, &tag).await;
     let other_process = Sandbox::connect().await.unwrap();
     let sweepable = other_process.labelled_containers().await.unwrap();
-    assert!(!sweepable.iter().any(|(id, _)| id == &idle[0].0), "an idle, running warm container is accounted for");
+    assert!(!sweepable.iter().any(|c| c.id == idle[0].0), "an idle, running warm container is accounted for");
+
+    // One another process has just created and not yet started may be a launch in progress: the
+    // sweeper is told, and asks whether that process lives (see the nodes tests).
+    let mut labels = pool_labels(&tag);
+    labels.insert(mlgrade::sandbox::MANAGED_LABEL.to_owned(), "true".to_owned());
+    labels.insert(mlgrade::sandbox::POOL_LABEL.to_owned(), "warm".to_owned());
+    let config = bollard::container::Config {
+        image: Some(image()),
+        cmd: Some(vec!["true".to_owned()]),
+        labels: Some(labels),
+        network_disabled: Some(true),
+        ..Default::default()
+    };
+    let launching = sandbox.docker().create_container::<String, String>(None, config).await.unwrap().id;
+    let sweepable = other_process.labelled_containers().await.unwrap();
+    let marked = sweepable.iter().find(|c| c.id == launching).map(|c| c.launching);
+    sandbox.remove(&launching).await.unwrap();
+    assert_eq!(marked, Some(true), "a warm container only created is marked as launching");
     finish(&sandbox, &tag).await;
 }
 
