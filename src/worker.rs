@@ -254,10 +254,10 @@ pub async fn remove_orphans(sandbox: &Sandbox, store: &Store, instance: &str) ->
         let (id, labels) = (container.id, container.labels);
         let live = if labels.contains_key(CLI_PID_LABEL) {
             cli_alive(&labels)
-        } else if container.launching {
-            launcher_alive(&labels)
         } else if labels.get(INSTANCE_LABEL).map(String::as_str) != Some(instance) {
             true
+        } else if container.launching {
+            launcher_alive(&labels)
         } else {
             match (labels.get(JOB_LABEL), labels.get(ATTEMPT_LABEL)) {
                 (Some(job), Some(attempt)) => store.claim_is_live(job, attempt.parse().unwrap_or(-1)).await?,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::helpers::repo;
+use crate::helpers::{repo, until_no_container};
 
 /// Runs `mlgrade grade` on `file` against the challenge folder `challenges`.
 fn grade(challenges: &Path, data: &Path, slug: &str, file: &Path) -> Result<Value, String> {
@@ -35,17 +35,6 @@ fn grade_process(challenges: &Path, data: &Path, slug: &str, file: &Path) -> (Re
         return (Err(String::from_utf8_lossy(&out.stderr).into_owned()), pid);
     }
     (Ok(serde_json::from_slice(&out.stdout).unwrap()), pid)
-}
-
-/// Containers, in any state, started by the process `pid` outside the queue.
-async fn containers_of_process(pid: u32) -> Vec<String> {
-    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
-    let filters = std::collections::HashMap::from([("label".to_string(), vec![format!("mlgrade.cli-pid={pid}")])]);
-    let list = docker
-        .list_containers(Some(bollard::container::ListContainersOptions { all: true, filters, ..Default::default() }))
-        .await
-        .unwrap();
-    list.into_iter().filter_map(|c| c.id).collect()
 }
 
 /// A classification challenge in `root/slug` with the given hidden files (label column `label`) and
@@ -196,15 +185,8 @@ async fn numpy_input_arrives_exactly_as_the_csv_route_gave_it() {
     let report = report.unwrap();
     // The command exits with its result and leaves its containers to the engine, which removes them
     // as they stop: the reference's runs, the solution's, and any started ahead.
-    let started = std::time::Instant::now();
-    loop {
-        let left = containers_of_process(pid).await;
-        if left.is_empty() {
-            break;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the grade left containers: {left:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let pid = pid.to_string();
+    until_no_container(|labels| labels.get("mlgrade.cli-pid") == Some(&pid), std::time::Duration::from_secs(15)).await;
     assert_eq!(report["verdict"], "accepted", "{report:#}");
     assert!(report["log"].as_str().unwrap().contains("fit saw the CSV route's arrays"), "{report:#}");
     let test = report["overfitting"]["test_metric"].as_f64().unwrap();

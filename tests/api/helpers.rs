@@ -5,6 +5,7 @@
 //! a fresh PostgreSQL database on the server `MLGRADE_TEST_POSTGRES_URL` names (`.ci/run` runs the
 //! suite both ways).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -211,9 +212,14 @@ pub async fn wait_completed(client: &reqwest::Client, address: &str, id: &str, l
 /// Waits until no container carries the job label of one of `ids`: a run hands its container's removal
 /// off when its result is in, so removal follows the result by a moment. Fails past `within`.
 pub async fn until_containers_gone(ids: &[String], within: Duration) {
+    until_no_container(|labels| carries_job_of(labels, ids), within).await
+}
+
+/// Waits until no managed container's labels satisfy `select`. Fails past `within`.
+pub async fn until_no_container(select: impl Fn(&HashMap<String, String>) -> bool, within: Duration) {
     let started = std::time::Instant::now();
     loop {
-        let left = containers_of(ids).await;
+        let left = managed_containers(&select).await;
         if left.is_empty() {
             return;
         }
@@ -224,21 +230,31 @@ pub async fn until_containers_gone(ids: &[String], within: Duration) {
 
 /// Containers (any state) that carry the job label of one of `ids`.
 pub async fn containers_of(ids: &[String]) -> Vec<String> {
+    managed_containers(|labels| carries_job_of(labels, ids)).await
+}
+
+fn carries_job_of(labels: &HashMap<String, String>, ids: &[String]) -> bool {
+    labels.get("mlgrade.job").is_some_and(|job| ids.iter().any(|id| id == job))
+}
+
+/// Ids of the managed containers (any state) whose labels satisfy `select`.
+pub async fn managed_containers(select: impl Fn(&HashMap<String, String>) -> bool) -> Vec<String> {
     let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
-    let filters = std::collections::HashMap::from([("label".to_string(), vec!["mlgrade.managed=true".to_string()])]);
+    let filters = HashMap::from([("label".to_string(), vec!["mlgrade.managed=true".to_string()])]);
     let list = docker
         .list_containers(Some(bollard::container::ListContainersOptions { all: true, filters, ..Default::default() }))
         .await
         .unwrap();
-    list.into_iter()
-        .filter(|c| {
-            c.labels
-                .as_ref()
-                .and_then(|l| l.get("mlgrade.job"))
-                .is_some_and(|job| ids.iter().any(|id| id == job))
-        })
-        .filter_map(|c| c.id)
-        .collect()
+    list.into_iter().filter(|c| c.labels.as_ref().is_some_and(&select)).filter_map(|c| c.id).collect()
+}
+
+/// A container created, never started, on the engine with these labels (besides the managed label).
+pub async fn created_container(docker: &bollard::Docker, labels: &[(&str, &str)]) -> String {
+    let image = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap().get("python-numpy").unwrap().image.clone();
+    let mut all: HashMap<String, String> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    all.insert("mlgrade.managed".into(), "true".into());
+    let config = bollard::container::Config { image: Some(image), cmd: Some(vec!["true".to_string()]), labels: Some(all), ..Default::default() };
+    docker.create_container::<String, String>(None, config).await.unwrap().id
 }
 
 // ---- access control: users, invitations, sessions ----

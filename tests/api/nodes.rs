@@ -282,18 +282,10 @@ async fn submission(client: &reqwest::Client, address: &str, id: &str) -> Value 
     resp.json().await.unwrap()
 }
 
-/// Containers of this engine whose `mlgrade.process` label belongs to the process `pid`.
+/// How many containers of this engine carry an `mlgrade.process` label of the process `pid`.
 async fn containers_of_process(pid: u32) -> usize {
-    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
-    let filters = std::collections::HashMap::from([("label".to_string(), vec!["mlgrade.managed=true".to_string()])]);
-    let list = docker
-        .list_containers(Some(bollard::container::ListContainersOptions { all: true, filters, ..Default::default() }))
-        .await
-        .unwrap();
     let prefix = format!("{pid}-");
-    list.iter()
-        .filter(|c| c.labels.as_ref().and_then(|l| l.get("mlgrade.process")).is_some_and(|p| p.starts_with(&prefix)))
-        .count()
+    managed_containers(|labels| labels.get("mlgrade.process").is_some_and(|p| p.starts_with(&prefix))).await.len()
 }
 
 /// Waits until `pid` has a sandbox container running.
@@ -527,16 +519,6 @@ async fn a_worker_reaches_its_engine_over_tls_with_client_certificates() {
     assert!(handshakes.load(std::sync::atomic::Ordering::Relaxed) > 0, "the worker spoke TLS to the engine");
 }
 
-/// A container created, never started, on the engine with these labels (besides the managed label).
-async fn labelled_container(docker: &bollard::Docker, labels: &[(&str, &str)]) -> String {
-    let image = mlgrade::runtime::Runtimes::load(&repo().join("docker/runtimes")).unwrap().get("python-numpy").unwrap().image.clone();
-    let mut all: std::collections::HashMap<String, String> =
-        labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    all.insert("mlgrade.managed".into(), "true".into());
-    let config = bollard::container::Config { image: Some(image), cmd: Some(vec!["true".to_string()]), labels: Some(all), ..Default::default() };
-    docker.create_container::<String, String>(None, config).await.unwrap().id
-}
-
 async fn exists(docker: &bollard::Docker, id: &str) -> bool {
     docker.inspect_container(id, None).await.is_ok()
 }
@@ -554,24 +536,29 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     assert_eq!(claim.id.to_string(), id);
     let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
     let attempt = claim.attempt.to_string();
-    let live_job = labelled_container(
+    let live_job = created_container(
         &docker,
         &[(JOB_LABEL, &id), (ATTEMPT_LABEL, &attempt), (INSTANCE_LABEL, &instance), (PROCESS_LABEL, "another-process")],
     )
     .await;
     // Runs outside the queue: one by a dead process on this host, one by a process on another host
     // (its pid means nothing here), one of another deployment sharing the engine.
-    let dead_here = labelled_container(&docker, &[(CLI_PID_LABEL, "999999999")]).await;
-    let elsewhere = labelled_container(&docker, &[(CLI_PID_LABEL, "999999999"), (HOST_LABEL, "another-host")]).await;
+    let dead_here = created_container(&docker, &[(CLI_PID_LABEL, "999999999")]).await;
+    let elsewhere = created_container(&docker, &[(CLI_PID_LABEL, "999999999"), (HOST_LABEL, "another-host")]).await;
     let other_deployment =
-        labelled_container(&docker, &[(JOB_LABEL, "01J000000000000000000000000"), (ATTEMPT_LABEL, "1"), (INSTANCE_LABEL, "someone-else")])
+        created_container(&docker, &[(JOB_LABEL, "01J000000000000000000000000"), (ATTEMPT_LABEL, "1"), (INSTANCE_LABEL, "someone-else")])
             .await;
     // Warm containers only created, not started: one by a dead process on this host (it died
     // mid-launch), one that a process on another host may be starting right now.
     let here = worker::host_name();
     let warm = [(POOL_LABEL, "warm"), (INSTANCE_LABEL, instance.as_str()), (PROCESS_LABEL, "999999999-deadbeef")];
-    let launch_died_here = labelled_container(&docker, &[&warm[..], &[(HOST_LABEL, here.as_str())]].concat()).await;
-    let launching_elsewhere = labelled_container(&docker, &[&warm[..], &[(HOST_LABEL, "another-host")]].concat()).await;
+    let launch_died_here = created_container(&docker, &[&warm[..], &[(HOST_LABEL, here.as_str())]].concat()).await;
+    let launching_elsewhere = created_container(&docker, &[&warm[..], &[(HOST_LABEL, "another-host")]].concat()).await;
+    let other_deployments_launch = created_container(
+        &docker,
+        &[(POOL_LABEL, "warm"), (INSTANCE_LABEL, "someone-else"), (PROCESS_LABEL, "999999999-deadbeef"), (HOST_LABEL, here.as_str())],
+    )
+    .await;
     let sandbox = mlgrade::sandbox::Sandbox::connect().await.unwrap();
 
     // Checked at once, before other services sharing this engine sweep it.
@@ -582,12 +569,13 @@ async fn the_sweeper_spares_live_claims_and_other_hosts_and_removes_the_dead() {
     assert!(exists(&docker, &other_deployment).await, "another deployment's container was removed");
     assert!(!exists(&docker, &launch_died_here).await, "a launch whose local process died stayed");
     assert!(exists(&docker, &launching_elsewhere).await, "another host's launch in progress was removed");
+    assert!(exists(&docker, &other_deployments_launch).await, "another deployment's launch was judged from here");
 
     // Once the holder stops renewing its lease, its container is an orphan.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     worker::remove_orphans(&sandbox, &store, &instance).await.unwrap();
     assert!(!exists(&docker, &live_job).await, "an expired claim's container stayed");
-    for id in [elsewhere, other_deployment, launching_elsewhere] {
+    for id in [elsewhere, other_deployment, launching_elsewhere, other_deployments_launch] {
         sandbox.remove(&id).await.unwrap();
     }
     app.stop().await;

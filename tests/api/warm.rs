@@ -9,7 +9,7 @@ use mlgrade::domain::{Limits, RawLimits};
 use mlgrade::sandbox::{ContainerKey, InputFile, RunOutcome, RunSpec, Sandbox};
 use serde_json::Value;
 
-use crate::helpers::repo;
+use crate::helpers::{created_container, repo};
 
 /// Any runtime with numpy will do.
 const RUNTIME: &str = "python-ml";
@@ -273,17 +273,8 @@ async fn running_and_launching_warm_containers_are_not_the_sweepers() {
 
     // One another process has just created and not yet started may be a launch in progress: the
     // sweeper is told, and asks whether that process lives (see the nodes tests).
-    let mut labels = pool_labels(&tag);
-    labels.insert(mlgrade::sandbox::MANAGED_LABEL.to_owned(), "true".to_owned());
-    labels.insert(mlgrade::sandbox::POOL_LABEL.to_owned(), "warm".to_owned());
-    let config = bollard::container::Config {
-        image: Some(image()),
-        cmd: Some(vec!["true".to_owned()]),
-        labels: Some(labels),
-        network_disabled: Some(true),
-        ..Default::default()
-    };
-    let launching = sandbox.docker().create_container::<String, String>(None, config).await.unwrap().id;
+    let labels = [(TEST_LABEL, tag.as_str()), (mlgrade::sandbox::POOL_LABEL, "warm")];
+    let launching = created_container(sandbox.docker(), &labels).await;
     let sweepable = other_process.labelled_containers().await.unwrap();
     let marked = sweepable.iter().find(|c| c.id == launching).map(|c| c.launching);
     sandbox.remove(&launching).await.unwrap();
