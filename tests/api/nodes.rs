@@ -133,7 +133,16 @@ impl NodeProcess {
 }
 
 impl Drop for NodeProcess {
+    /// Stops a node still running at the end of a test as an operator would (SIGTERM), so that it
+    /// removes its own containers, and kills it if it has not gone within seconds.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -313,7 +322,7 @@ async fn two_api_nodes_and_two_workers_survive_a_killed_worker_and_a_cut_engine(
     let api_a = deployment.api("api-a").await;
     let api_b = deployment.api("api-b").await;
     let mut killed = deployment.worker("worker-local", None, &["--lease-seconds", "3"]).await;
-    let remote = deployment.worker("worker-tcp", Some(&proxy.docker_host()), &["--lease-seconds", "3"]).await;
+    let mut remote = deployment.worker("worker-tcp", Some(&proxy.docker_host()), &["--lease-seconds", "3"]).await;
     assert!(proxy.connections() > 0, "the TCP worker reaches its engine through the proxy");
     let client = reqwest::Client::new();
 
@@ -369,6 +378,16 @@ async fn two_api_nodes_and_two_workers_survive_a_killed_worker_and_a_cut_engine(
     assert!(metric(&metrics, "mlgrade_verdicts_total{verdict=\"accepted\"}") >= 1.0, "{metrics}");
     assert!(metric(&metrics, "mlgrade_grading_failures_total") >= 1.0, "the cut failed a run in flight:\n{metrics}");
     assert_eq!(metric(&metrics, "mlgrade_jobs_queued"), 0.0);
+
+    // Stopped the way an operator stops it, the live worker leaves nothing of its own, and its sweeper
+    // has taken what the killed worker left, warm containers included.
+    remote.sigterm();
+    assert!(remote.exited(Duration::from_secs(60)).await, "the TCP worker stopped cleanly");
+    let workers = [format!("{}-", killed.pid()), format!("{}-", remote.pid())];
+    let of_a_worker = |labels: &std::collections::HashMap<String, String>| {
+        labels.get("mlgrade.process").is_some_and(|p| workers.iter().any(|w| p.starts_with(w.as_str())))
+    };
+    until_no_container(of_a_worker, Duration::from_secs(30)).await;
 }
 
 #[tokio::test]
